@@ -1,0 +1,190 @@
+// The kernel entry points: element-wise math, logsumexp, softmax, log_softmax and the
+// sharded lse pair. Validation, then the active ISA's kernels over deterministic blocks.
+#include <cmath>
+#include <limits>
+
+#include "capi/buffers.hpp"
+#include "capi/error.hpp"
+#include "driver/parallel_for.hpp"
+#include "driver/threads.hpp"
+#include "kernels/kernel_table.hpp"
+
+namespace xent::capi {
+
+namespace {
+
+xent_status need(const char *fn, const void *p, const char *name) {
+  return p ? XENT_OK : fail(XENT_ERR_NULL_POINTER, fn, "%s is NULL", name);
+}
+
+template <class T> xent_status unary(const char *fn, Unary op, const T *x, T *y, int64_t n) {
+  return guarded(fn, [&]() -> xent_status {
+    if (xent_status s = need(fn, x, "x")) return s;
+    if (xent_status s = need(fn, y, "y")) return s;
+    if (n < 0) return fail(XENT_ERR_INVALID_SHAPE, fn, "n = %lld is negative", (long long)n);
+    int64_t count = 0;
+    if (xent_status s = element_count(fn, "n", n, 1, 1, sizeof(T), &count)) return s;
+    const std::size_t bytes = std::size_t(n) * sizeof(T);
+    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y, x)) return s;
+    const auto kernel = kernels<T>().unary[int(op)];
+    parallel_blocks(n, threads_for(n, 0), [&](int64_t, int64_t i0, int64_t i1) { kernel(x + i0, y + i0, i1 - i0); });
+    return XENT_OK;
+  });
+}
+
+// rows >= 0, cols >= 1, rows*cols addressable.
+template <class T> xent_status matrix_shape(const char *fn, int64_t rows, int64_t cols, int64_t *count) {
+  if (rows < 0) return fail(XENT_ERR_INVALID_SHAPE, fn, "rows = %lld is negative", (long long)rows);
+  if (cols < 1) return fail(XENT_ERR_INVALID_SHAPE, fn, "cols = %lld must be at least 1", (long long)cols);
+  return element_count(fn, "rows * cols", rows, cols, 1, sizeof(T), count);
+}
+
+template <class T> void lse_rows_parallel(const T *x, int64_t rows, int64_t cols, T *mx, T *sm, T *lse) {
+  const auto kernel = kernels<T>().lse_rows;
+  parallel_blocks(rows, threads_for(rows * cols, 0),
+                  [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, mx, sm, lse); });
+}
+
+template <class T> xent_status logsumexp(const char *fn, const T *x, int64_t rows, int64_t cols, T *out) {
+  return guarded(fn, [&]() -> xent_status {
+    if (xent_status s = need(fn, x, "x")) return s;
+    if (xent_status s = need(fn, out, "out")) return s;
+    int64_t n = 0;
+    if (xent_status s = matrix_shape<T>(fn, rows, cols, &n)) return s;
+    if (xent_status s = check_no_alias(fn, {{"out", out, std::size_t(rows) * sizeof(T)}},
+                                       {{"x", x, std::size_t(n) * sizeof(T)}}))
+      return s;
+    lse_rows_parallel<T>(x, rows, cols, nullptr, nullptr, out);
+    return XENT_OK;
+  });
+}
+
+template <class T> xent_status softmax(const char *fn, const T *x, int64_t rows, int64_t cols, T *y, bool log_output) {
+  return guarded(fn, [&]() -> xent_status {
+    if (xent_status s = need(fn, x, "x")) return s;
+    if (xent_status s = need(fn, y, "y")) return s;
+    int64_t n = 0;
+    if (xent_status s = matrix_shape<T>(fn, rows, cols, &n)) return s;
+    const std::size_t bytes = std::size_t(n) * sizeof(T);
+    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y, x)) return s;
+    const auto kernel = kernels<T>().softmax_rows;
+    parallel_blocks(rows, threads_for(n, 0),
+                    [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, y, log_output); });
+    return XENT_OK;
+  });
+}
+
+template <class T>
+xent_status lse_partial(const char *fn, const T *x, int64_t rows, int64_t cols, T *max_out, T *sum_out) {
+  return guarded(fn, [&]() -> xent_status {
+    if (xent_status s = need(fn, x, "x")) return s;
+    if (xent_status s = need(fn, max_out, "max_out")) return s;
+    if (xent_status s = need(fn, sum_out, "sum_out")) return s;
+    int64_t n = 0;
+    if (xent_status s = matrix_shape<T>(fn, rows, cols, &n)) return s;
+    const std::size_t rb = std::size_t(rows) * sizeof(T);
+    if (xent_status s = check_no_alias(fn, {{"max_out", max_out, rb}, {"sum_out", sum_out, rb}},
+                                       {{"x", x, std::size_t(n) * sizeof(T)}}))
+      return s;
+    lse_rows_parallel<T>(x, rows, cols, max_out, sum_out, nullptr);
+    return XENT_OK;
+  });
+}
+
+// lse[r] = M + log(sum_p sum[p,r] * exp(max[p,r] - M)), M = max_p max[p,r], in double, in
+// part order. Partials (-inf, 0) are neutral; NaN in any part gives NaN.
+template <class T> T merge_row(const T *mx, const T *sm, int64_t parts, int64_t rows, int64_t r) {
+  double M = -std::numeric_limits<double>::infinity();
+  bool nan = false;
+  for (int64_t p = 0; p < parts; ++p) {
+    const double m = double(mx[p * rows + r]), s = double(sm[p * rows + r]);
+    nan |= std::isnan(m) || std::isnan(s);
+    M = m > M ? m : M;
+  }
+  if (nan) return std::numeric_limits<T>::quiet_NaN();
+  if (!std::isfinite(M)) return T(M);
+  double S = 0;
+  for (int64_t p = 0; p < parts; ++p) {
+    const double m = double(mx[p * rows + r]);
+    if (m != -std::numeric_limits<double>::infinity()) S += double(sm[p * rows + r]) * std::exp(m - M);
+  }
+  return T(M + std::log(S));
+}
+
+template <class T>
+xent_status lse_merge(const char *fn, const T *mx, const T *sm, int64_t parts, int64_t rows, T *lse) {
+  return guarded(fn, [&]() -> xent_status {
+    if (xent_status s = need(fn, mx, "max")) return s;
+    if (xent_status s = need(fn, sm, "sum")) return s;
+    if (xent_status s = need(fn, lse, "lse")) return s;
+    if (parts < 1) return fail(XENT_ERR_INVALID_SHAPE, fn, "parts = %lld must be at least 1", (long long)parts);
+    if (rows < 0) return fail(XENT_ERR_INVALID_SHAPE, fn, "rows = %lld is negative", (long long)rows);
+    int64_t n = 0;
+    if (xent_status s = element_count(fn, "parts * rows", parts, rows, 1, sizeof(T), &n)) return s;
+    const std::size_t bytes = std::size_t(n) * sizeof(T);
+    if (xent_status s = check_no_alias(fn, {{"lse", lse, std::size_t(rows) * sizeof(T)}},
+                                       {{"max", mx, bytes}, {"sum", sm, bytes}}))
+      return s;
+    parallel_blocks(rows, threads_for(n, 0), [&](int64_t, int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) lse[r] = merge_row(mx, sm, parts, rows, r);
+    });
+    return XENT_OK;
+  });
+}
+
+}  // namespace
+
+}  // namespace xent::capi
+
+using xent::Unary;
+namespace capi = xent::capi;
+
+#define XENT_UNARY(name, op)                                                               \
+  XENT_API xent_status xent_##name##_f32(const float *x, float *y, int64_t n) {           \
+    return capi::unary("xent_" #name "_f32", op, x, y, n);                                 \
+  }                                                                                        \
+  XENT_API xent_status xent_##name##_f64(const double *x, double *y, int64_t n) {         \
+    return capi::unary("xent_" #name "_f64", op, x, y, n);                                 \
+  }
+
+extern "C" {
+XENT_UNARY(exp, Unary::exp)
+XENT_UNARY(log, Unary::log)
+XENT_UNARY(log1p, Unary::log1p)
+XENT_UNARY(sigmoid, Unary::sigmoid)
+XENT_UNARY(softplus, Unary::softplus)
+XENT_UNARY(log_sigmoid, Unary::log_sigmoid)
+
+XENT_API xent_status xent_logsumexp_f32(const float *x, int64_t rows, int64_t cols, float *out) {
+  return capi::logsumexp("xent_logsumexp_f32", x, rows, cols, out);
+}
+XENT_API xent_status xent_logsumexp_f64(const double *x, int64_t rows, int64_t cols, double *out) {
+  return capi::logsumexp("xent_logsumexp_f64", x, rows, cols, out);
+}
+XENT_API xent_status xent_softmax_f32(const float *x, int64_t rows, int64_t cols, float *y) {
+  return capi::softmax("xent_softmax_f32", x, rows, cols, y, false);
+}
+XENT_API xent_status xent_softmax_f64(const double *x, int64_t rows, int64_t cols, double *y) {
+  return capi::softmax("xent_softmax_f64", x, rows, cols, y, false);
+}
+XENT_API xent_status xent_log_softmax_f32(const float *x, int64_t rows, int64_t cols, float *y) {
+  return capi::softmax("xent_log_softmax_f32", x, rows, cols, y, true);
+}
+XENT_API xent_status xent_log_softmax_f64(const double *x, int64_t rows, int64_t cols, double *y) {
+  return capi::softmax("xent_log_softmax_f64", x, rows, cols, y, true);
+}
+XENT_API xent_status xent_lse_partial_f32(const float *x, int64_t rows, int64_t cols, float *max_out, float *sum_out) {
+  return capi::lse_partial("xent_lse_partial_f32", x, rows, cols, max_out, sum_out);
+}
+XENT_API xent_status xent_lse_partial_f64(const double *x, int64_t rows, int64_t cols, double *max_out,
+                                          double *sum_out) {
+  return capi::lse_partial("xent_lse_partial_f64", x, rows, cols, max_out, sum_out);
+}
+XENT_API xent_status xent_lse_merge_f32(const float *max, const float *sum, int64_t parts, int64_t rows, float *lse) {
+  return capi::lse_merge("xent_lse_merge_f32", max, sum, parts, rows, lse);
+}
+XENT_API xent_status xent_lse_merge_f64(const double *max, const double *sum, int64_t parts, int64_t rows,
+                                        double *lse) {
+  return capi::lse_merge("xent_lse_merge_f64", max, sum, parts, rows, lse);
+}
+}

@@ -1,0 +1,151 @@
+// The loss entry points: every check of docs/SEMANTICS.md in its order (pointers,
+// struct_size, shapes, option values, options off their variant, aliasing, labels), then
+// the kernels through the deterministic driver. Nothing is written before all checks pass.
+#include <cmath>
+#include <cstdint>
+
+#include "capi/buffers.hpp"
+#include "capi/error.hpp"
+#include "capi/options.hpp"
+#include "driver/run_loss.hpp"
+
+namespace xent::capi {
+
+namespace {
+
+template <class T, class L> struct LossArgs {
+  const char *fn;
+  Variant v;
+  const T *input;
+  const T *targets;  // dense variants
+  const L *labels;   // sparse variants
+  int64_t batch, classes;
+  const xent_options *opts;
+  T *loss, *grad;
+};
+
+// Labels in [0, C) or ignore_index; also the MEAN divisor of the sparse variants:
+// sum over counted samples of class_weight[label] * sample_weight.
+template <class T, class L>
+xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, const xent_options &o,
+                         double *denominator) {
+  const T *cw = static_cast<const T *>(o.class_weights);
+  const T *sw = static_cast<const T *>(o.sample_weights);
+  double d = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t l = int64_t(labels[i]);
+    if (l == o.ignore_index) continue;
+    if (l < 0 || l >= C)
+      return fail(XENT_ERR_LABEL_OUT_OF_RANGE, fn, "labels[%lld] = %lld is outside [0, %lld)%s", (long long)i,
+                  (long long)l, (long long)C, o.ignore_index == XENT_NO_IGNORE ? "" : " and is not ignore_index");
+    d += (cw ? double(cw[l]) : 1.0) * (sw ? double(sw[i]) : 1.0);
+  }
+  *denominator = d;
+  return XENT_OK;
+}
+
+template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
+  const bool sparse = is_sparse(a.v);
+  if (!a.input) return fail(XENT_ERR_NULL_POINTER, a.fn, "input is NULL");
+  if (sparse && !a.labels) return fail(XENT_ERR_NULL_POINTER, a.fn, "labels is NULL");
+  if (!sparse && !a.targets) return fail(XENT_ERR_NULL_POINTER, a.fn, "targets is NULL");
+  if (!a.loss) return fail(XENT_ERR_NULL_POINTER, a.fn, "loss is NULL");
+
+  xent_options o;
+  if (xent_status s = read_options(a.fn, a.opts, &o)) return s;
+  if (a.batch < 0) return fail(XENT_ERR_INVALID_SHAPE, a.fn, "batch = %lld is negative", (long long)a.batch);
+  if (a.classes < 1)
+    return fail(XENT_ERR_INVALID_SHAPE, a.fn, "classes = %lld must be at least 1", (long long)a.classes);
+  if (o.inner < 1)
+    return fail(XENT_ERR_INVALID_SHAPE, a.fn, "opts->inner = %lld must be at least 1", (long long)o.inner);
+  int64_t n_in = 0, n_samples = 0;
+  if (xent_status s = element_count(a.fn, "batch * classes * inner", a.batch, a.classes, o.inner, sizeof(T), &n_in))
+    return s;
+  n_samples = a.batch * o.inner;  // <= n_in
+  if (xent_status s = check_option_values(a.fn, o)) return s;
+  if (xent_status s = check_options_apply(a.fn, o, a.v)) return s;
+
+  const bool elementwise = is_elementwise(a.v);
+  const int64_t n_loss = o.reduction != XENT_REDUCTION_NONE ? 1 : elementwise ? n_in : n_samples;
+  const std::size_t sz = sizeof(T);
+  if (xent_status s = check_no_alias(
+          a.fn, {{"loss", a.loss, std::size_t(n_loss) * sz}, {"grad", a.grad, std::size_t(n_in) * sz}},
+          {{"input", a.input, std::size_t(n_in) * sz},
+           {"targets", a.targets, std::size_t(n_in) * sz},
+           {"labels", a.labels, std::size_t(n_samples) * sizeof(L)},
+           {"opts->class_weights", o.class_weights, std::size_t(a.classes) * sz},
+           {"opts->pos_weight", o.pos_weight, std::size_t(a.classes) * sz},
+           {"opts->sample_weights", o.sample_weights, std::size_t(n_samples) * sz}},
+          a.grad, a.input))
+    return s;
+
+  double denominator = double(elementwise ? n_in : n_samples);
+  if (sparse)
+    if (xent_status s = check_labels<T>(a.fn, a.labels, n_samples, a.classes, o, &denominator)) return s;
+
+  LossCall<T> call;
+  call.x = a.input;
+  call.targets = a.targets;
+  if constexpr (std::is_same_v<L, int64_t>) call.labels64 = a.labels;
+  if constexpr (std::is_same_v<L, int32_t>) call.labels32 = a.labels;
+  call.B = a.batch;
+  call.C = a.classes;
+  call.K = o.inner;
+  call.smoothing = T(o.label_smoothing);
+  call.epsilon = T(o.epsilon);
+  call.class_weights = static_cast<const T *>(o.class_weights);
+  call.pos_weight = static_cast<const T *>(o.pos_weight);
+  call.sample_weights = static_cast<const T *>(o.sample_weights);
+  call.ignore_index = o.ignore_index;
+  call.z_loss = T(o.z_loss);
+  call.softcap = T(o.logit_softcap);
+  call.loss = a.loss;
+  call.grad = a.grad;
+  if (run_loss(a.v, call, o.reduction, denominator, o.num_threads, a.loss) != XENT_OK)
+    return fail(XENT_ERR_OUT_OF_MEMORY, a.fn, "could not allocate the %lld-block reduction scratch",
+                (long long)block_count(elementwise ? a.batch : n_samples));
+  return XENT_OK;
+}
+
+template <class T, class L> xent_status entry(const LossArgs<T, L> &a) {
+  return guarded(a.fn, [&] { return run(a); });
+}
+
+}  // namespace
+
+}  // namespace xent::capi
+
+using xent::Variant;
+using xent::capi::entry;
+using xent::capi::LossArgs;
+
+#define XENT_DENSE_LOSS(name, variant, T, suffix)                                                 \
+  XENT_API xent_status name##_##suffix(const T *input, const T *targets, int64_t batch,          \
+                                       int64_t classes, const xent_options *opts, T *loss,       \
+                                       T *grad) {                                                \
+    return entry(LossArgs<T, int64_t>{#name "_" #suffix, variant, input, targets, nullptr,       \
+                                      batch, classes, opts, loss, grad});                        \
+  }
+#define XENT_SPARSE_LOSS(name, variant, T, suffix, L, lsuffix)                                    \
+  XENT_API xent_status name##_##suffix##lsuffix(const T *input, const L *labels, int64_t batch,  \
+                                                int64_t classes, const xent_options *opts,       \
+                                                T *loss, T *grad) {                              \
+    return entry(LossArgs<T, L>{#name "_" #suffix #lsuffix, variant, input, nullptr, labels,     \
+                                batch, classes, opts, loss, grad});                              \
+  }
+#define XENT_DENSE_BOTH(name, variant) \
+  XENT_DENSE_LOSS(name, variant, float, f32) XENT_DENSE_LOSS(name, variant, double, f64)
+#define XENT_SPARSE_ALL(name, variant)                   \
+  XENT_SPARSE_LOSS(name, variant, float, f32, int64_t, ) \
+  XENT_SPARSE_LOSS(name, variant, double, f64, int64_t, ) \
+  XENT_SPARSE_LOSS(name, variant, float, f32, int32_t, _i32) \
+  XENT_SPARSE_LOSS(name, variant, double, f64, int32_t, _i32)
+
+extern "C" {
+XENT_DENSE_BOTH(xent_sigmoid_ce_with_logits, Variant::sigmoid_ce_with_logits)
+XENT_DENSE_BOTH(xent_softmax_ce_with_logits, Variant::softmax_ce_with_logits)
+XENT_SPARSE_ALL(xent_sparse_softmax_ce_with_logits, Variant::sparse_softmax_ce_with_logits)
+XENT_DENSE_BOTH(xent_binary_ce, Variant::binary_ce)
+XENT_DENSE_BOTH(xent_categorical_ce, Variant::categorical_ce)
+XENT_SPARSE_ALL(xent_sparse_categorical_ce, Variant::sparse_categorical_ce)
+}

@@ -1,0 +1,69 @@
+#include "capi/options.hpp"
+
+#include <cmath>
+
+#include "capi/error.hpp"
+
+namespace xent::capi {
+
+namespace {
+constexpr double kDefaultEpsilon = 1e-7;
+}
+
+xent_status read_options(const char *fn, const xent_options *opts, xent_options *out) {
+  xent_options_init(out);
+  if (!opts) return XENT_OK;
+  if (opts->struct_size < XENT_OPTIONS_V1_SIZE)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->struct_size = %zu is smaller than the first xent_options (%zu); call xent_options_init",
+                opts->struct_size, XENT_OPTIONS_V1_SIZE);
+  *out = *opts;  // every field of version 1; a newer caller's extra fields are not read
+  out->struct_size = sizeof(xent_options);
+  return XENT_OK;
+}
+
+xent_status check_option_values(const char *fn, const xent_options &o) {
+  if (o.reduction != XENT_REDUCTION_NONE && o.reduction != XENT_REDUCTION_SUM &&
+      o.reduction != XENT_REDUCTION_MEAN)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->reduction = %d is not XENT_REDUCTION_NONE (0), _SUM (1) or _MEAN (2)", int(o.reduction));
+  if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->label_smoothing = %g is outside [0, 1]", o.label_smoothing);
+  if (!(o.epsilon >= 0 && o.epsilon < 0.5))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->epsilon = %g is outside [0, 0.5)", o.epsilon);
+  if (o.num_threads < 0)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->num_threads = %d is negative", o.num_threads);
+  if (!(o.logit_softcap >= 0 && std::isfinite(o.logit_softcap)))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->logit_softcap = %g is not a finite value >= 0 (0 = off)",
+                o.logit_softcap);
+  if (!(o.z_loss >= 0 && std::isfinite(o.z_loss)))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->z_loss = %g is not a finite value >= 0", o.z_loss);
+  return XENT_OK;
+}
+
+xent_status check_options_apply(const char *fn, const xent_options &o, Variant v) {
+  const bool sigmoid = v == Variant::sigmoid_ce_with_logits;
+  const bool softmax_logits = v == Variant::softmax_ce_with_logits || v == Variant::sparse_softmax_ce_with_logits;
+  const bool probabilities = v == Variant::binary_ce || v == Variant::categorical_ce ||
+                             v == Variant::sparse_categorical_ce;
+  if (o.pos_weight && !sigmoid)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->pos_weight = %p applies only to xent_sigmoid_ce_with_logits (set it to NULL)", o.pos_weight);
+  if (o.ignore_index != XENT_NO_IGNORE && !is_sparse(v))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->ignore_index = %lld applies only to the sparse variants (set it to XENT_NO_IGNORE)",
+                (long long)o.ignore_index);
+  if (o.z_loss != 0 && !softmax_logits)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->z_loss = %g applies only to the softmax-with-logits variants (set it to 0)", o.z_loss);
+  if (o.logit_softcap != 0 && !softmax_logits)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->logit_softcap = %g applies only to the softmax-with-logits variants (set it to 0)",
+                o.logit_softcap);
+  if (o.epsilon != kDefaultEpsilon && !probabilities)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->epsilon = %g applies only to the probability variants (leave it at 1e-7)", o.epsilon);
+  return XENT_OK;
+}
+
+}  // namespace xent::capi

@@ -1,0 +1,185 @@
+/*
+ * xent — SIMD CPU cross-entropy, exp/log and softmax kernels behind a C ABI.
+ *
+ * Contract: ../../docs/SEMANTICS.md and the project SPEC. Every function except the
+ * small getters returns an xent_status; on error no output is written and
+ * xent_last_error() (thread-local) says what and where. Nothing aborts, prints or
+ * throws across this boundary. Arrays are row-major and contiguous.
+ */
+#ifndef XENT_XENT_H
+#define XENT_XENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(XENT_BUILDING)
+#    define XENT_API __declspec(dllexport)
+#  else
+#    define XENT_API
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define XENT_API __attribute__((visibility("default")))
+#else
+#  define XENT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum xent_status {
+  XENT_OK = 0,                     /* success */
+  XENT_ERR_NULL_POINTER = 1,       /* a required pointer is NULL (grad and weights may be) */
+  XENT_ERR_INVALID_SHAPE = 2,      /* negative batch/rows/n, classes/cols/inner/parts < 1,
+                                      or an element count that cannot be addressed */
+  XENT_ERR_INVALID_ARGUMENT = 3,   /* bad option value, option off its variant, overlapping buffers */
+  XENT_ERR_LABEL_OUT_OF_RANGE = 4, /* a sparse label outside [0, classes) that is not ignore_index */
+  XENT_ERR_OUT_OF_MEMORY = 5,      /* the small per-call scratch could not be allocated */
+  XENT_ERR_INTERNAL = 6            /* a bug: please report it */
+} xent_status;
+
+/* A static English name of the status ("XENT_OK", ...); unknown values give "XENT_ERR_UNKNOWN". */
+XENT_API const char *xent_status_string(xent_status status);
+/* The message of this thread's last failed call ("" if none). Valid until the next call on
+ * this thread. */
+XENT_API const char *xent_last_error(void);
+
+/* --------------------------------------------------------------- options */
+
+typedef enum xent_reduction {
+  XENT_REDUCTION_NONE = 0, /* one loss per sample (per element for sigmoid / binary) */
+  XENT_REDUCTION_SUM = 1,  /* one scalar: the sum */
+  XENT_REDUCTION_MEAN = 2  /* one scalar: PyTorch's mean (see SPEC section 2) */
+} xent_reduction;
+
+/* ignore_index default: no label value is ignored. */
+#define XENT_NO_IGNORE INT64_MIN
+
+typedef struct xent_options {
+  size_t struct_size;          /* set by xent_options_init; lets the struct grow without breaking the ABI */
+  xent_reduction reduction;    /* default NONE */
+  double label_smoothing;      /* [0,1]; C-class variants t = (1-s)t + s/C; sigmoid and binary t = (1-s)t + s/2 */
+  double epsilon;              /* clip for probability inputs; default 1e-7 (Keras) */
+  const void *class_weights;   /* [C], element type of the call, or NULL */
+  const void *pos_weight;      /* [C], sigmoid CE only: weights the t*log(sigmoid(x)) term */
+  const void *sample_weights;  /* [B*K] or NULL */
+  int64_t ignore_index;        /* sparse only: XENT_NO_IGNORE or a label value whose samples give loss 0, grad 0 */
+  int64_t inner;               /* K: input (B, C, K), labels and losses (B, K); default 1 */
+  double z_loss;               /* softmax-with-logits only: adds z * lse(x)^2 per sample; default 0 */
+  double logit_softcap;        /* softmax-with-logits only: >0 replaces x by cap*tanh(x/cap); 0 = off */
+  int num_threads;             /* 0 = library default (xent_set_num_threads) */
+} xent_options;
+
+/* The size of the first published xent_options; smaller struct_size is rejected. */
+#define XENT_OPTIONS_V1_SIZE (offsetof(xent_options, num_threads) + sizeof(int))
+
+XENT_API void xent_options_init(xent_options *options);
+
+/* ---------------------------------------------------------------- losses
+ * loss: NONE -> one value per sample (B*K), or per element (B*C*K) for sigmoid and binary;
+ *       SUM / MEAN -> one scalar.
+ * grad: NULL, or the shape of the input; receives d(loss)/d(input). May be exactly the
+ *       input pointer (in place); any other overlap is XENT_ERR_INVALID_ARGUMENT.
+ * opts: NULL means defaults.
+ */
+/* element-wise: max(x,0) - x*t + log1p(exp(-|x|)), pos_weight scales the t*log(sigmoid(x)) term */
+XENT_API xent_status xent_sigmoid_ce_with_logits_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_sigmoid_ce_with_logits_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* per sample: -sum_c t_c log_softmax(x)_c */
+XENT_API xent_status xent_softmax_ce_with_logits_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* per sample: lse(x) - x_label */
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* element-wise on probabilities: -(t log q + (1-t) log(1-q)), q = clip(p, eps, 1-eps) */
+XENT_API xent_status xent_binary_ce_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_binary_ce_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* per sample on probabilities: q = clip(p/sum(p), eps, 1-eps), -sum_c t_c log q_c */
+XENT_API xent_status xent_categorical_ce_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_categorical_ce_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* per sample on probabilities: the same q, -log q_label */
+XENT_API xent_status xent_sparse_categorical_ce_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_sparse_categorical_ce_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_sparse_categorical_ce_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+XENT_API xent_status xent_sparse_categorical_ce_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* --------------------------------------------------------------- kernels
+ * Contiguous arrays; y may be exactly x (in place). exp and log are within 1 ulp of the
+ * correctly rounded result for every input (see SPEC section 4).
+ */
+XENT_API xent_status xent_exp_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_exp_f64(const double *x, double *y, int64_t n);
+XENT_API xent_status xent_log_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_log_f64(const double *x, double *y, int64_t n);
+XENT_API xent_status xent_log1p_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_log1p_f64(const double *x, double *y, int64_t n);
+XENT_API xent_status xent_sigmoid_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_sigmoid_f64(const double *x, double *y, int64_t n);
+XENT_API xent_status xent_softplus_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_softplus_f64(const double *x, double *y, int64_t n);
+XENT_API xent_status xent_log_sigmoid_f32(const float *x, float *y, int64_t n);
+XENT_API xent_status xent_log_sigmoid_f64(const double *x, double *y, int64_t n);
+
+/* out[r] = log(sum_c exp(x[r, c])), stable; all -inf row -> -inf; NaN in a row -> NaN */
+XENT_API xent_status xent_logsumexp_f32(const float *x, int64_t rows, int64_t cols, float *out);
+XENT_API xent_status xent_logsumexp_f64(const double *x, int64_t rows, int64_t cols, double *out);
+/* y = softmax / log_softmax of each row; y may be exactly x */
+XENT_API xent_status xent_softmax_f32(const float *x, int64_t rows, int64_t cols, float *y);
+XENT_API xent_status xent_softmax_f64(const double *x, int64_t rows, int64_t cols, double *y);
+XENT_API xent_status xent_log_softmax_f32(const float *x, int64_t rows, int64_t cols, float *y);
+XENT_API xent_status xent_log_softmax_f64(const double *x, int64_t rows, int64_t cols, double *y);
+
+/* Rows sharded across processes: per row max_out[r] = max_c x[r,c] and
+ * sum_out[r] = sum_c exp(x[r,c] - max_out[r]) (an all -inf row gives -inf and 0). */
+XENT_API xent_status xent_lse_partial_f32(const float *x, int64_t rows, int64_t cols,
+                                          float *max_out, float *sum_out);
+XENT_API xent_status xent_lse_partial_f64(const double *x, int64_t rows, int64_t cols,
+                                          double *max_out, double *sum_out);
+/* max and sum are (parts, rows) arrays of partials; lse[r] is the lse of the whole row. */
+XENT_API xent_status xent_lse_merge_f32(const float *max, const float *sum, int64_t parts,
+                                        int64_t rows, float *lse);
+XENT_API xent_status xent_lse_merge_f64(const double *max, const double *sum, int64_t parts,
+                                        int64_t rows, double *lse);
+
+/* ---------------------------------------------------------- library-wide */
+
+/* "MAJOR.MINOR.PATCH" */
+XENT_API const char *xent_version(void);
+/* The SIMD path in use: "avx512", "avx2", "sse2", "neon" or "scalar". Chosen on the first
+ * call from the CPU; the environment variable XENT_ISA forces a lower one. */
+XENT_API const char *xent_simd_isa(void);
+/* Threads used by later calls; 0 (or a negative value) restores the default. */
+XENT_API void xent_set_num_threads(int n);
+XENT_API int xent_get_num_threads(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* XENT_XENT_H */

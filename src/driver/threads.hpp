@@ -1,0 +1,14 @@
+// Thread count policy: the library default (xent_set_num_threads), a per-call override,
+// and no parallelism for small work or from inside a caller's own parallel region.
+#pragma once
+
+#include <cstdint>
+
+namespace xent {
+
+void set_default_threads(int n);  // n <= 0: back to OpenMP's maximum
+int default_threads();
+// Threads to use for `elements` of work with a per-call request (0 = default).
+int threads_for(int64_t elements, int requested);
+
+}  // namespace xent

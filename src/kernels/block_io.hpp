@@ -1,0 +1,80 @@
+// Reading and writing a row one vector at a time, whatever its stride.
+//
+// A "row" is n values p[0], p[stride], ... (stride 1: the class axis is last; stride K:
+// the (B, C, K) layout; stride 0: one value broadcast). Full contiguous vectors are
+// loaded directly; the tail and strided rows go through a small stack buffer, padded with
+// a caller-chosen neutral value, so that kernels only ever see whole vectors.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "simd/vec.hpp"
+
+namespace xent::XENT_ISA_NS::kern {
+
+using simd::width_v;
+
+template <class V> inline bool is_direct(int64_t i, int64_t n, int64_t stride) {
+  return stride == 1 && i + int64_t(width_v<V>) <= n;
+}
+
+template <class V>
+inline V load_block(const simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride,
+                    simd::value_t<V> pad) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(width_v<V>);
+  if (is_direct<V>(i, n, stride)) return simd::load<V>(p + i);
+  if (stride == 0) return simd::splat<V>(p[0]);
+  alignas(64) T buf[W];
+  const int64_t m = std::min(W, n - i);
+  for (int64_t j = 0; j < W; ++j) buf[j] = j < m ? p[(i + j) * stride] : pad;
+  return simd::load<V>(buf);
+}
+
+template <class V>
+inline void store_block(simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride, const V &v) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(width_v<V>);
+  if (is_direct<V>(i, n, stride)) {
+    simd::store(p + i, v);
+    return;
+  }
+  alignas(64) T buf[W];
+  simd::store(buf, v);
+  const int64_t m = std::min(W, n - i);
+  for (int64_t j = 0; j < m; ++j) p[(i + j) * stride] = buf[j];
+}
+
+// Lanes j with i + j < n.
+template <class V> inline simd::mask_t<V> valid_lanes(int64_t i, int64_t n) {
+  using T = simd::value_t<V>;
+  if constexpr (simd::is_scalar_v<V>) {
+    return i < n;
+  } else {
+    alignas(64) T iota[width_v<V>];
+    for (std::size_t j = 0; j < width_v<V>; ++j) iota[j] = T(j);
+    return simd::load<V>(iota) < V(T(n - i));
+  }
+}
+
+// Zero the lanes past the end of the row (a partial last vector).
+template <class V> inline V keep_valid(const V &v, int64_t i, int64_t n) {
+  using T = simd::value_t<V>;
+  if (i + int64_t(width_v<V>) <= n) return v;
+  return simd::select(valid_lanes<V>(i, n), v, V(T(0)));
+}
+
+// coef * value, but exactly 0 where coef is 0 (a zero-weight term costs nothing even
+// where its log is infinite; see docs/SEMANTICS.md).
+template <class V> inline V weighted(const V &coef, const V &value) {
+  using T = simd::value_t<V>;
+  return simd::select(coef == V(T(0)), V(T(0)), coef * value);
+}
+
+// Sums over a row are accumulated per fixed chunk in the vector type, then in double
+// across chunks: more accurate for long rows, and the same bits however rows are split
+// between threads (chunk boundaries depend only on the row length).
+constexpr int64_t kSumChunk = 4096;
+
+}  // namespace xent::XENT_ISA_NS::kern

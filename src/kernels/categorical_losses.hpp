@@ -1,0 +1,136 @@
+// Categorical CE on probabilities (Keras), dense soft labels and sparse class indices.
+//
+// Per sample: S = sum p, u = p / S, q = clip(u, eps, 1-eps), coef_c = class_weight_c * t'_c,
+//   loss = sw * sum coef (-log q)
+//   g_c = -coef_c / q_c where u_c is inside [eps, 1-eps] (else 0: clip passes no gradient)
+//   grad_j = sw * scale * (g_j - sum_c g_c u_c) / S   (through the normalization)
+// As for the logits variants, a sparse label's own term is one scalar and the uniform
+// smoothing part is a vector pass only when smoothing is on.
+#pragma once
+
+#include "kernels/loss_call.hpp"
+#include "kernels/row_stats.hpp"
+#include "math/log.hpp"
+
+namespace xent::XENT_ISA_NS::kern {
+
+template <class V> struct CategoricalRow {
+  using T = simd::value_t<V>;
+  static constexpr int64_t W = int64_t(simd::width_v<V>);
+  const LossCall<T> &c;
+  const T *p, *t;  // row start (stride K); targets row or null
+  T t_scale, t_add, inv_sum;
+
+  V coef(int64_t i) const {
+    V tc = t ? V(t_scale) * load_block<V>(t, i, c.C, c.K, T(0)) + V(t_add) : V(t_add);
+    if (c.class_weights) tc *= load_block<V>(c.class_weights, i, c.C, 1, T(0));
+    return tc;
+  }
+  // u, q, and whether u was clipped, for the vector at i.
+  void clip(const V &pv, V &u, V &q, simd::mask_t<V> &clipped) const {
+    const T eps = c.epsilon;
+    u = pv * V(inv_sum);
+    clipped = (u < V(eps)) | ((V(T(1)) - u) < V(eps));
+    q = simd::vmin(simd::vmax(u, V(eps)), V(T(1 - double(eps))));
+  }
+  V g_of(const V &k, const V &q, const simd::mask_t<V> &clipped) const {
+    return simd::select(clipped, V(T(0)), -k / q);
+  }
+
+  double sum_p() const {
+    double total = 0;
+    for (int64_t c0 = 0; c0 < c.C; c0 += kSumChunk) {
+      const int64_t c1 = std::min(c.C, c0 + kSumChunk);
+      V acc(T(0));
+      for (int64_t i = c0; i < c1; i += W) acc += load_block<V>(p, i, c1, c.K, T(0));
+      total += double(simd::hsum(acc));
+    }
+    return total;
+  }
+
+  // loss and sum_c g_c u_c over the vector part of coef.
+  void terms(double &loss, double &gu) const {
+    for (int64_t c0 = 0; c0 < c.C; c0 += kSumChunk) {
+      const int64_t c1 = std::min(c.C, c0 + kSumChunk);
+      V l(T(0)), a(T(0));
+      for (int64_t i = c0; i < c1; i += W) {
+        V u, q;
+        simd::mask_t<V> clipped;
+        clip(load_block<V>(p, i, c1, c.K, T(1)), u, q, clipped);
+        const V k = keep_valid(coef(i), i, c1);
+        l += weighted(k, -math::log_v(q));
+        a += g_of(k, q, clipped) * u;
+      }
+      loss += double(simd::hsum(l));
+      gu += double(simd::hsum(a));
+    }
+  }
+
+  void gradient(T *g, T scale, T gu, bool vector_coef) const {
+    const V f(T(double(scale) * double(inv_sum)));
+    for (int64_t i = 0; i < c.C; i += W) {
+      V gv(-gu);
+      if (vector_coef) {
+        V u, q;
+        simd::mask_t<V> clipped;
+        clip(load_block<V>(p, i, c.C, c.K, T(1)), u, q, clipped);
+        gv += g_of(coef(i), q, clipped);
+      }
+      store_block(g, i, c.C, c.K, gv * f);
+    }
+  }
+};
+
+template <class V>
+double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t s1, bool sparse) {
+  using T = simd::value_t<V>;
+  const int64_t C = c.C, K = c.K;
+  const double smooth = double(c.smoothing);
+  const bool vector_coef = !sparse || smooth != 0;
+  double total = 0;
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t b = s / K, k = s % K, base = b * C * K + k;
+    T *g = c.grad ? c.grad + base : nullptr;
+    int64_t label = -1;
+    if (sparse) {
+      label = c.label(s);
+      if (label == c.ignore_index) {
+        if (!c.reduce) c.loss[s] = T(0);
+        if (g)
+          for (int64_t j = 0; j < C; ++j) g[j * K] = T(0);
+        continue;
+      }
+    }
+    CategoricalRow<V> row{c, c.x + base, sparse ? nullptr : c.targets + base,
+                          T(1 - smooth), T(smooth / double(C)), T(0)};
+    const double S = row.sum_p();
+    row.inv_sum = T(1.0 / S);
+    double loss = 0, gu = 0;
+    if (vector_coef) row.terms(loss, gu);
+    T g_label = 0;
+    if (sparse) {  // the label's own term, evaluated as a one-lane vector
+      using S1 = T;
+      const CategoricalRow<S1> one{c, nullptr, nullptr, 0, 0, row.inv_sum};
+      S1 u, q;
+      bool clipped;
+      one.clip(row.p[label * K], u, q, clipped);
+      const T k = T((1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0));
+      if (k != 0) loss += double(k) * -double(math::log_v(q));
+      g_label = one.g_of(k, q, clipped);
+      gu += double(g_label) * double(u);
+    }
+    const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
+    if (std::isnan(S)) loss = S;
+    loss *= sw;
+    if (!c.reduce) c.loss[s] = T(loss);
+    total += loss;
+    if (g) {
+      const T scale = T(sw * double(c.grad_scale));
+      row.gradient(g, scale, T(gu), vector_coef);
+      if (sparse) g[label * K] += T(double(scale) * double(g_label) / S);
+    }
+  }
+  return total;
+}
+
+}  // namespace xent::XENT_ISA_NS::kern

@@ -1,0 +1,126 @@
+// Element-wise losses: sigmoid CE with logits and binary CE on probabilities.
+// Each element (b, c, k) has its own loss, weighted by class_weight[c] * sample_weight[b*K+k].
+// The kernel walks one sample b at a time as segments of contiguous elements: one segment
+// of C classes when K = 1 (class weights vary along it), or C segments of K positions
+// when K > 1 (sample weights vary along them).
+#pragma once
+
+#include "kernels/loss_call.hpp"
+#include "kernels/row_stats.hpp"
+#include "math/sigmoid.hpp"
+
+namespace xent::XENT_ISA_NS::kern {
+
+// Per-element operands of one segment: pointer + stride (1 = varies, 0 = broadcast).
+template <class T> struct Operand {
+  const T *p;
+  int64_t stride;
+  template <class V> V at(int64_t i, int64_t n, T fallback) const {
+    return p ? load_block<V>(p, i, n, stride, T(0)) : V(fallback);
+  }
+};
+
+template <class T> struct Segment {
+  const T *x, *t;
+  T *loss, *grad;  // loss null when reduced
+  int64_t n;
+  Operand<T> cw, pw, sw;
+};
+
+// loss = w ((1-t') softplus(x) + pw t' softplus(-x)), grad = w (l sigmoid(x) - pw t'),
+// l = 1 + (pw - 1) t'. One exp and one log1p per element.
+template <class V> struct SigmoidElement {
+  using T = simd::value_t<V>;
+  T t_scale, t_add;
+  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+    const V x = load_block<V>(sg.x, i, sg.n, 1, T(0));
+    const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
+    const V pw = sg.pw.template at<V>(i, sg.n, T(1));
+    const V e = math::exp_v(-simd::vabs(x));
+    const V l1p = math::log1p_v(e);
+    const V sp_pos = simd::vmax(x, V(T(0))) + l1p;   // softplus(x)
+    const V sp_neg = simd::vmax(-x, V(T(0))) + l1p;  // softplus(-x)
+    const V pwt = pw * t;
+    loss = weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg);
+    const V d = V(T(1)) + e;
+    const V sig = simd::select(x >= V(T(0)), V(T(1)) / d, e / d);
+    grad = (V(T(1)) + (pw - V(T(1))) * t) * sig - pwt;
+    const auto nan = simd::isnan_v(x);  // vmax may drop a NaN logit
+    loss = simd::select(nan, x, loss);
+    grad = simd::select(nan, x, grad);
+  }
+};
+
+// q = clip(p, eps, 1-eps) and r = clip(1-p, eps, 1-eps), with 1 - p exact for p >= 1/2 so
+// f32 inputs near 1 clip like the f64 reference. loss = -(t' log q + (1-t') log r);
+// grad = -(t'/q - (1-t')/r) where p is inside [eps, 1-eps], else 0.
+template <class V> struct BinaryElement {
+  using T = simd::value_t<V>;
+  T t_scale, t_add, eps;
+  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+    const V p = load_block<V>(sg.x, i, sg.n, 1, T(0.5));
+    const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
+    const V e(eps), one(T(1));
+    const V r0 = one - p;
+    const auto low = p < e, high = r0 < e;
+    const V one_minus_e(T(1 - double(eps)));
+    const V q = simd::select(high, one_minus_e, simd::vmax(p, e));
+    const V r = simd::select(low, one_minus_e, simd::vmax(r0, e));
+    const V u = one - t;
+    loss = -(weighted(t, math::log_v(q)) + weighted(u, math::log_v(r)));
+    grad = simd::select(low | high, V(T(0)), u / r - t / q);
+    const auto nan = simd::isnan_v(p);
+    loss = simd::select(nan, p, loss);
+    grad = simd::select(nan, p, grad);
+  }
+};
+
+template <class V, class Element>
+double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  double total = 0;
+  for (int64_t c0 = 0; c0 < sg.n; c0 += kSumChunk) {
+    const int64_t c1 = std::min(sg.n, c0 + kSumChunk);
+    V acc(T(0));
+    for (int64_t i = c0; i < c1; i += W) {
+      V loss, grad;
+      el(sg, i, loss, grad);
+      const V w = sg.cw.template at<V>(i, sg.n, T(1)) * sg.sw.template at<V>(i, sg.n, T(1));
+      loss = weighted(w, loss);
+      if (sg.loss) store_block(sg.loss, i, sg.n, 1, loss);
+      acc += keep_valid(loss, i, c1);
+      if (sg.grad) store_block(sg.grad, i, sg.n, 1, grad * (w * V(gscale)));
+    }
+    total += double(simd::hsum(acc));
+  }
+  return total;
+}
+
+// Rows b in [b0, b1) of an element-wise variant.
+template <class V, class Element>
+double elementwise_block(const LossCall<simd::value_t<V>> &c, int64_t b0, int64_t b1, const Element &el) {
+  using T = simd::value_t<V>;
+  const int64_t C = c.C, K = c.K, CK = C * K;
+  double total = 0;
+  for (int64_t b = b0; b < b1; ++b) {
+    const int64_t base = b * CK;
+    auto seg = [&](int64_t off, int64_t n, Operand<T> cw, Operand<T> pw, Operand<T> sw) {
+      const Segment<T> sg{c.x + base + off, c.targets + base + off,
+                          c.reduce ? nullptr : c.loss + base + off,
+                          c.grad ? c.grad + base + off : nullptr, n, cw, pw, sw};
+      total += elementwise_segment<V>(sg, el, c.grad_scale);
+    };
+    const T *sw_b = c.sample_weights ? c.sample_weights + b * K : nullptr;
+    if (K == 1) {
+      seg(0, C, {c.class_weights, 1}, {c.pos_weight, 1}, {sw_b, 0});
+    } else {
+      for (int64_t cc = 0; cc < C; ++cc)
+        seg(cc * K, K, {c.class_weights ? c.class_weights + cc : nullptr, 0},
+            {c.pos_weight ? c.pos_weight + cc : nullptr, 0}, {sw_b, 1});
+    }
+  }
+  return total;
+}
+
+}  // namespace xent::XENT_ISA_NS::kern

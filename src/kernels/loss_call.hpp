@@ -1,0 +1,52 @@
+// One validated loss call, as the kernels see it. Built by capi/ after every check of
+// docs/SEMANTICS.md has passed: labels are in range, options apply, buffers don't alias.
+#pragma once
+
+#include <cstdint>
+
+namespace xent {
+
+enum class Variant : int {
+  sigmoid_ce_with_logits = 0,
+  softmax_ce_with_logits,
+  sparse_softmax_ce_with_logits,
+  binary_ce,
+  categorical_ce,
+  sparse_categorical_ce,
+  count
+};
+
+inline bool is_sparse(Variant v) {
+  return v == Variant::sparse_softmax_ce_with_logits || v == Variant::sparse_categorical_ce;
+}
+// Element-wise variants give one loss per element and run over rows b; the others give
+// one loss per sample (b, k) and run over samples.
+inline bool is_elementwise(Variant v) {
+  return v == Variant::sigmoid_ce_with_logits || v == Variant::binary_ce;
+}
+
+template <class T> struct LossCall {
+  const T *x = nullptr;        // input (B, C, K)
+  const T *targets = nullptr;  // dense soft labels (B, C, K), or null (sparse)
+  const int64_t *labels64 = nullptr;
+  const int32_t *labels32 = nullptr;
+  int64_t B = 0, C = 1, K = 1;
+  bool reduce = false;  // SUM or MEAN: no per-sample loss output
+  T smoothing = 0;
+  T epsilon = 0;
+  const T *class_weights = nullptr;   // [C] or null
+  const T *pos_weight = nullptr;      // [C] or null
+  const T *sample_weights = nullptr;  // [B*K] or null
+  int64_t ignore_index = INT64_MIN;
+  T z_loss = 0;
+  T softcap = 0;
+  T *loss = nullptr;  // [B*K] or [B*C*K] under NONE; unused when reduce
+  T *grad = nullptr;  // null or (B, C, K)
+  T grad_scale = 1;   // 1, or 1/denominator under MEAN
+
+  int64_t label(int64_t sample) const {
+    return labels64 ? labels64[sample] : int64_t(labels32[sample]);
+  }
+};
+
+}  // namespace xent

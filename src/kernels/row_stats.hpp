@@ -1,0 +1,146 @@
+// The shared online-free two-pass primitive of every softmax-family kernel:
+//   m = max_c y_c, then s = sum_c exp(y_c - m), lse = m + log(s),
+// where y = transform(x) (identity, or the logit soft-cap). lse, softmax, log_softmax,
+// lse_partial and the with-logits losses are all built on these two passes.
+// (PERF-NOTES: on this CPU re-reading a cache-resident row is cheaper than the extra exp
+// of a single online pass; merging (max, sum) pairs is used across chunks and shards.)
+#pragma once
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/block_io.hpp"
+#include "math/exp.hpp"
+
+namespace xent::XENT_ISA_NS::kern {
+
+// y = x.
+template <class T> struct Identity {
+  template <class V> V apply(const V &x) const { return x; }
+  template <class V> V deriv(const V &) const { return V(T(1)); }
+};
+
+// y = cap * tanh(x / cap); dy/dx = 1 - (y / cap)^2 (Gemma-2 style logit soft-capping).
+template <class T> struct SoftCap {
+  T cap, inv_cap;
+  explicit SoftCap(T c) : cap(c), inv_cap(T(1) / c) {}
+  template <class V> V apply(const V &x) const { return V(cap) * simd::vtanh(x * V(inv_cap)); }
+  template <class V> V deriv(const V &y) const {
+    const V u = y * V(inv_cap);
+    return V(T(1)) - u * u;
+  }
+};
+
+template <class V, class Xf>
+inline simd::value_t<V> row_max(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf) {
+  using T = simd::value_t<V>;
+  constexpr T ninf = -std::numeric_limits<T>::infinity();
+  V acc(ninf);
+  for (int64_t i = 0; i < n; i += int64_t(simd::width_v<V>)) {
+    V y = xf.apply(load_block<V>(x, i, n, stride, ninf));
+    if (!is_direct<V>(i, n, stride)) y = simd::select(valid_lanes<V>(i, n), y, V(ninf));
+    acc = simd::vmax(acc, y);
+  }
+  return simd::hmax(acc);
+}
+
+// sum_c exp(y_c - m), in fixed chunks (see kSumChunk).
+template <class V, class Xf>
+inline double row_sumexp(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                         simd::value_t<V> m) {
+  using T = simd::value_t<V>;
+  constexpr T ninf = -std::numeric_limits<T>::infinity();
+  double total = 0;
+  for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
+    const int64_t c1 = std::min(n, c0 + kSumChunk);
+    V acc(T(0));
+    for (int64_t i = c0; i < c1; i += int64_t(simd::width_v<V>)) {
+      const V y = xf.apply(load_block<V>(x, i, c1, stride, ninf));
+      acc += keep_valid(math::exp_v(y - V(m)), i, c1);
+    }
+    total += double(simd::hsum(acc));
+  }
+  return total;
+}
+
+template <class T> inline bool row_has_nan(const T *x, int64_t n, int64_t stride) {
+  for (int64_t i = 0; i < n; ++i)
+    if (std::isnan(x[i * stride])) return true;
+  return false;
+}
+
+// (m, s) of a row -> lse, with the non-finite cases of docs/SEMANTICS.md: all -inf gives
+// -inf (s = 0), a +inf logit gives +inf (s = 1), NaN anywhere gives NaN.
+template <class T> struct RowLse {
+  T max;
+  double sum;  // sum of exp(y - max)
+  double lse;
+  double log_sum;
+};
+
+template <class V, class Xf>
+inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf) {
+  using T = simd::value_t<V>;
+  RowLse<T> r;
+  r.max = row_max<V>(x, n, stride, xf);
+  if (std::isfinite(r.max)) {
+    r.sum = row_sumexp<V>(x, n, stride, xf, r.max);
+    r.log_sum = std::log(r.sum);
+    r.lse = double(r.max) + r.log_sum;  // NaN in the row makes sum NaN
+    return r;
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (std::isnan(r.max) || row_has_nan(x, n, stride)) {
+    r.sum = r.log_sum = r.lse = nan;
+  } else if (r.max < 0) {  // every y is -inf
+    r.sum = 0;
+    r.log_sum = r.lse = -std::numeric_limits<double>::infinity();
+  } else {  // a +inf logit
+    r.sum = 1;
+    r.log_sum = 0;
+    r.lse = std::numeric_limits<double>::infinity();
+  }
+  return r;
+}
+
+// ---- row kernels of the public lse / softmax / lse_partial functions (stride 1)
+
+template <class V>
+void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
+              simd::value_t<V> *max_out, simd::value_t<V> *sum_out, simd::value_t<V> *lse_out) {
+  using T = simd::value_t<V>;
+  const Identity<T> id;
+  for (int64_t r = r0; r < r1; ++r) {
+    const RowLse<T> s = row_lse<V>(x + r * cols, cols, 1, id);
+    if (lse_out) lse_out[r] = T(s.lse);
+    if (max_out) {
+      // lse_partial: (max, sum) with the same conventions; NaN rows give NaN in both.
+      max_out[r] = std::isnan(s.lse) ? T(s.lse) : s.max;
+      sum_out[r] = T(s.sum);
+    }
+  }
+}
+
+template <class V>
+void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
+                  simd::value_t<V> *y, bool log_output) {
+  using T = simd::value_t<V>;
+  const Identity<T> id;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  for (int64_t r = r0; r < r1; ++r) {
+    const T *xr = x + r * cols;
+    T *yr = y + r * cols;
+    const RowLse<T> s = row_lse<V>(xr, cols, 1, id);
+    // A +inf or all -inf row: exp(x - lse) and x - lse give the documented NaN entries.
+    const bool finite = std::isfinite(s.max);
+    const V shift(finite ? s.max : T(s.lse));
+    const V log_sum(T(finite ? s.log_sum : 0));
+    const V inv_sum(T(finite ? 1.0 / s.sum : 1.0));
+    for (int64_t i = 0; i < cols; i += W) {
+      const V d = load_block<V>(xr, i, cols, 1, T(0)) - shift;
+      store_block(yr, i, cols, 1, log_output ? d - log_sum : math::exp_v(d) * inv_sum);
+    }
+  }
+}
+
+}  // namespace xent::XENT_ISA_NS::kern

@@ -1,0 +1,123 @@
+// Softmax cross-entropy with logits, dense soft labels and sparse class indices.
+//
+// Per sample (b, k), with y = transform(x) and coef_c = class_weight_c * t'_c:
+//   pass 1  m = max y                                     (row_max)
+//   pass 2  s = sum exp(y - m), D = sum coef (m - y), A = sum coef
+//           loss = sw * (D + A log s + z lse^2)           (= sw * sum coef (lse - y) + ...)
+//   pass 3  grad_c = sw * scale * ((A + 2 z lse) softmax_c - coef_c) * dy/dx
+// Sparse labels split coef into a uniform smoothing part (s/C * w_c, a vector pass only
+// when smoothing is on) and the label's own part, handled as one scalar term.
+#pragma once
+
+#include "kernels/loss_call.hpp"
+#include "kernels/row_stats.hpp"
+
+namespace xent::XENT_ISA_NS::kern {
+
+template <class V, class Xf> struct SoftmaxRow {
+  using T = simd::value_t<V>;
+  static constexpr int64_t W = int64_t(simd::width_v<V>);
+
+  const LossCall<T> &c;
+  const Xf &xf;
+  const T *x;        // row start, stride K
+  const T *t;        // dense targets row or null
+  T t_scale, t_add;  // t'_c = t_scale * t_c + t_add (dense); sparse: t_add only
+
+  V coef(int64_t i) const {
+    const int64_t n = c.C, K = c.K;
+    V tc = t ? V(t_scale) * load_block<V>(t, i, n, K, T(0)) + V(t_add) : V(t_add);
+    if (c.class_weights) tc *= load_block<V>(c.class_weights, i, n, 1, T(0));
+    return tc;
+  }
+
+  // D and A over the vector part of coef (dense, or sparse with smoothing).
+  void linear_terms(T m, double &D, double &A) const {
+    const int64_t n = c.C, K = c.K;
+    for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
+      const int64_t c1 = std::min(n, c0 + kSumChunk);
+      V d(T(0)), a(T(0));
+      for (int64_t i = c0; i < c1; i += W) {
+        const V y = xf.apply(load_block<V>(x, i, c1, K, T(0)));
+        const V k = keep_valid(coef(i), i, c1);
+        d += weighted(k, V(m) - y);
+        a += k;
+      }
+      D += double(simd::hsum(d));
+      A += double(simd::hsum(a));
+    }
+  }
+
+  // grad_c = factor * softmax_c * deriv_c - scale * coef_c * deriv_c  (vector part of coef)
+  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef) const {
+    const int64_t n = c.C, K = c.K;
+    const bool finite = std::isfinite(st.max);
+    const V shift(finite ? st.max : T(st.lse));
+    const V pfac(T(double(scale) * double(G) * (finite ? 1.0 / st.sum : 1.0)));
+    for (int64_t i = 0; i < n; i += W) {
+      const V xv = load_block<V>(x, i, n, K, T(0));
+      const V y = xf.apply(xv);
+      V gv = pfac * math::exp_v(y - shift);
+      if (vector_coef) gv -= V(scale) * coef(i);
+      store_block(g, i, n, K, gv * xf.deriv(y));
+    }
+  }
+};
+
+template <class V, class Xf>
+double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t s1, const Xf &xf,
+                        bool sparse) {
+  using T = simd::value_t<V>;
+  const int64_t C = c.C, K = c.K;
+  const double smooth = double(c.smoothing);
+  double total = 0;
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t b = s / K, k = s % K;
+    const int64_t base = b * C * K + k;
+    T *g = c.grad ? c.grad + base : nullptr;
+    int64_t label = -1;
+    if (sparse) {
+      label = c.label(s);
+      if (label == c.ignore_index) {
+        if (!c.reduce) c.loss[s] = T(0);
+        if (g)
+          for (int64_t j = 0; j < C; ++j) g[j * K] = T(0);
+        continue;
+      }
+    }
+    const SoftmaxRow<V, Xf> row{c, xf, c.x + base, sparse ? nullptr : c.targets + base,
+                                T(1 - smooth), T(smooth / double(C))};
+    const RowLse<T> st = row_lse<V>(row.x, C, K, xf);
+    const double m = double(st.max);
+
+    double D = 0, A = 0;
+    const bool vector_coef = !sparse || smooth != 0;
+    if (vector_coef) row.linear_terms(st.max, D, A);
+    double label_coef = 0;
+    T y_label = 0;
+    if (sparse) {
+      y_label = xf.apply(row.x[label * K]);
+      label_coef = (1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0);
+      if (label_coef != 0) D += label_coef * (m - double(y_label));
+      A += label_coef;
+    }
+    const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
+    const double z = double(c.z_loss);
+    double loss = D + (A != 0 ? A * st.log_sum : 0.0);
+    if (z != 0) loss += z * st.lse * st.lse;
+    if (std::isnan(st.lse)) loss = st.lse;  // NaN anywhere in the row
+    loss *= sw;
+    if (!c.reduce) c.loss[s] = T(loss);
+    total += loss;
+
+    if (g) {
+      const T scale = T(sw * double(c.grad_scale));
+      const T G = T(A + 2 * z * st.lse);
+      row.gradient(g, st, scale, G, vector_coef);
+      if (sparse) g[label * K] -= T(double(scale) * label_coef) * xf.deriv(y_label);
+    }
+  }
+  return total;
+}
+
+}  // namespace xent::XENT_ISA_NS::kern
