@@ -9,4 +9,8 @@ namespace xent {
 void *scratch_alloc(std::size_t bytes) noexcept;
 void scratch_free(void *p) noexcept;
 
+// Tests only (reachable by linking libxent.a; not exported from libxent.so): make every
+// later scratch_alloc on this thread fail, to prove the OUT_OF_MEMORY path writes nothing.
+void fail_scratch_allocations_for_testing(bool fail) noexcept;
+
 }  // namespace xent
