@@ -21,10 +21,14 @@ inline int64_t block_begin(int64_t block, int64_t blocks, int64_t units) {
 // body(block, u0, u1) for every block, on `threads` threads.
 template <class Body> void parallel_blocks(int64_t units, int threads, Body &&body) {
   const int64_t blocks = block_count(units);
+  // Serial work never enters OpenMP: even an `if(false)` parallel region costs ~0.5 us.
+  if (threads <= 1 || blocks <= 1) {
+    for (int64_t k = 0; k < blocks; ++k)
+      body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units));
+    return;
+  }
 #if XENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#else
-  (void)threads;
+#pragma omp parallel for schedule(static) num_threads(threads)
 #endif
   for (int64_t k = 0; k < blocks; ++k)
     body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units));

@@ -31,16 +31,37 @@ template <class T> struct SoftCap {
   }
 };
 
+// Reduces f(y) over a row into `op`-combined accumulators: four independent vectors
+// over the contiguous body (latency hiding), then single vectors, then a padded tail
+// whose invalid lanes are replaced by `identity`. The combination order is fixed.
+template <class V, class Xf, class F, class Op>
+inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                    simd::value_t<V> identity, F f, Op op) {
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  V a0(identity), a1(identity), a2(identity), a3(identity);
+  int64_t i = 0;
+  if (stride == 1) {
+    for (; i + 4 * W <= n; i += 4 * W) {
+      a0 = op(a0, f(xf.apply(simd::load<V>(x + i))));
+      a1 = op(a1, f(xf.apply(simd::load<V>(x + i + W))));
+      a2 = op(a2, f(xf.apply(simd::load<V>(x + i + 2 * W))));
+      a3 = op(a3, f(xf.apply(simd::load<V>(x + i + 3 * W))));
+    }
+    for (; i + W <= n; i += W) a0 = op(a0, f(xf.apply(simd::load<V>(x + i))));
+  }
+  for (; i < n; i += W) {
+    const V v = f(xf.apply(load_block<V>(x, i, n, stride, identity)));
+    a1 = op(a1, simd::select(valid_lanes<V>(i, n), v, V(identity)));
+  }
+  return op(op(a0, a1), op(a2, a3));
+}
+
 template <class V, class Xf>
 inline simd::value_t<V> row_max(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf) {
   using T = simd::value_t<V>;
-  constexpr T ninf = -std::numeric_limits<T>::infinity();
-  V acc(ninf);
-  for (int64_t i = 0; i < n; i += int64_t(simd::width_v<V>)) {
-    V y = xf.apply(load_block<V>(x, i, n, stride, ninf));
-    if (!is_direct<V>(i, n, stride)) y = simd::select(valid_lanes<V>(i, n), y, V(ninf));
-    acc = simd::vmax(acc, y);
-  }
+  const V acc = row_reduce<V>(
+      x, n, stride, xf, -std::numeric_limits<T>::infinity(), [](const V &y) { return y; },
+      [](const V &a, const V &b) { return simd::vmax(a, b); });
   return simd::hmax(acc);
 }
 
@@ -49,15 +70,13 @@ template <class V, class Xf>
 inline double row_sumexp(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
                          simd::value_t<V> m) {
   using T = simd::value_t<V>;
-  constexpr T ninf = -std::numeric_limits<T>::infinity();
   double total = 0;
+  const V mv(m);
   for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
-    const int64_t c1 = std::min(n, c0 + kSumChunk);
-    V acc(T(0));
-    for (int64_t i = c0; i < c1; i += int64_t(simd::width_v<V>)) {
-      const V y = xf.apply(load_block<V>(x, i, c1, stride, ninf));
-      acc += keep_valid(math::exp_v(y - V(m)), i, c1);
-    }
+    const int64_t len = std::min(n - c0, kSumChunk);
+    const V acc = row_reduce<V>(
+        x + c0 * stride, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
+        [](const V &a, const V &b) { return a + b; });
     total += double(simd::hsum(acc));
   }
   return total;
@@ -138,7 +157,7 @@ void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t col
     const V inv_sum(T(finite ? 1.0 / s.sum : 1.0));
     for (int64_t i = 0; i < cols; i += W) {
       const V d = load_block<V>(xr, i, cols, 1, T(0)) - shift;
-      store_block(yr, i, cols, 1, log_output ? d - log_sum : math::exp_v(d) * inv_sum);
+      store_block(yr, i, cols, 1, log_output ? d - log_sum : math::exp_le0_v(d) * inv_sum);
     }
   }
 }

@@ -57,7 +57,7 @@ template <class V, class Xf> struct SoftmaxRow {
     for (int64_t i = 0; i < n; i += W) {
       const V xv = load_block<V>(x, i, n, K, T(0));
       const V y = xf.apply(xv);
-      V gv = pfac * math::exp_v(y - shift);
+      V gv = pfac * math::exp_le0_v(y - shift);
       if (vector_coef) gv -= V(scale) * coef(i);
       store_block(g, i, n, K, gv * xf.deriv(y));
     }
