@@ -71,6 +71,11 @@ template <class V> inline V weighted(const V &coef, const V &value) {
   using T = simd::value_t<V>;
   return simd::select(coef == V(T(0)), V(T(0)), coef * value);
 }
+// coef / value with the same rule (gradient terms -t/q where q may be 0 when eps = 0).
+template <class V> inline V weighted_ratio(const V &coef, const V &value) {
+  using T = simd::value_t<V>;
+  return simd::select(coef == V(T(0)), V(T(0)), coef / value);
+}
 
 // Sums over a row are accumulated per fixed chunk in the vector type, then in double
 // across chunks: more accurate for long rows, and the same bits however rows are split

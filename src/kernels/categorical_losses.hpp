@@ -34,7 +34,7 @@ template <class V> struct CategoricalRow {
     q = simd::vmin(simd::vmax(u, V(eps)), V(T(1 - double(eps))));
   }
   V g_of(const V &k, const V &q, const simd::mask_t<V> &clipped) const {
-    return simd::select(clipped, V(T(0)), -k / q);
+    return simd::select(clipped, V(T(0)), -weighted_ratio(k, q));
   }
 
   double sum_p() const {

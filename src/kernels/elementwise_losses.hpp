@@ -67,8 +67,8 @@ template <class V> struct BinaryElement {
     const V q = simd::select(high, one_minus_e, simd::vmax(p, e));
     const V r = simd::select(low, one_minus_e, simd::vmax(r0, e));
     const V u = one - t;
-    loss = -(weighted(t, math::log_v(q)) + weighted(u, math::log_v(r)));
-    grad = simd::select(low | high, V(T(0)), u / r - t / q);
+    loss = weighted(t, -math::log_v(q)) + weighted(u, -math::log_v(r));  // +0, not -0, for 0
+    grad = simd::select(low | high, V(T(0)), weighted_ratio(u, r) - weighted_ratio(t, q));
     const auto nan = simd::isnan_v(p);
     loss = simd::select(nan, p, loss);
     grad = simd::select(nan, p, grad);
