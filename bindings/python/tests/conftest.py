@@ -1,0 +1,5 @@
+"""Make `import xent` find the package in bindings/python without installing it."""
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))

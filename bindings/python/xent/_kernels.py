@@ -1,0 +1,70 @@
+"""exp / log / softmax kernels over NumPy arrays (float32 input stays float32, others float64).
+Row kernels work on the last axis: x of shape (..., cols) is rows = prod(...) rows."""
+import math
+
+import numpy as np
+
+from ._lib import MERGE, PARTIAL, ROWS, UNARY, Status, XentError, call, ptr
+from ._losses import float_array
+
+
+def _rows(name, x):
+    """x as (rows, cols) over its last axis."""
+    if x.ndim < 1:
+        raise XentError(Status.INVALID_SHAPE, f"xent_{name}: x must have at least one axis")
+    return math.prod(x.shape[:-1]), x.shape[-1]
+
+
+def _same_shape(name, doc, row_wise=False):
+    def kernel(x):
+        x, suffix = float_array(x)
+        y = np.empty_like(x)
+        if row_wise:
+            call(f"xent_{name}_{suffix}", ROWS, ptr(x), *_rows(name, x), ptr(y))
+        else:
+            call(f"xent_{name}_{suffix}", UNARY, ptr(x), ptr(y), x.size)
+        return y
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = f"{doc}{' over the last axis' if row_wise else ', element-wise'}; a new array of x's shape."
+    return kernel
+
+
+exp = _same_shape("exp", "exp(x)")
+log = _same_shape("log", "log(x)")
+log1p = _same_shape("log1p", "log(1 + x)")
+sigmoid = _same_shape("sigmoid", "1 / (1 + exp(-x))")
+softplus = _same_shape("softplus", "log(1 + exp(x))")
+log_sigmoid = _same_shape("log_sigmoid", "log(sigmoid(x)) = -softplus(-x)")
+softmax = _same_shape("softmax", "softmax", row_wise=True)
+log_softmax = _same_shape("log_softmax", "log_softmax", row_wise=True)
+
+
+def logsumexp(x):
+    """log(sum(exp(x))) over the last axis; shape x.shape[:-1]."""
+    x, suffix = float_array(x)
+    out = np.empty(x.shape[:-1], x.dtype)
+    call(f"xent_logsumexp_{suffix}", ROWS, ptr(x), *_rows("logsumexp", x), ptr(out))
+    return out
+
+
+def lse_partial(x):
+    """Partial log-sum-exp of a shard of each row (last axis): returns (max, sum), each of shape
+    x.shape[:-1], with sum = sum(exp(x - max)). Combine the shards' partials with lse_merge."""
+    x, suffix = float_array(x)
+    mx, sm = np.empty(x.shape[:-1], x.dtype), np.empty(x.shape[:-1], x.dtype)
+    call(f"xent_lse_partial_{suffix}", PARTIAL, ptr(x), *_rows("lse_partial", x), ptr(mx), ptr(sm))
+    return mx, sm
+
+
+def lse_merge(max, sum):
+    """The log-sum-exp of whole rows from partials stacked on axis 0: max and sum of shape
+    (parts, ...) give an array of shape (...)."""
+    mx, suffix = float_array(max)
+    sm = np.asarray(sum, mx.dtype, order="C")
+    if mx.ndim < 1 or sm.shape != mx.shape:
+        raise XentError(Status.INVALID_SHAPE,
+                        f"xent_lse_merge: max {mx.shape} and sum {sm.shape} must be equal (parts, ...) shapes")
+    out = np.empty(mx.shape[1:], mx.dtype)
+    call(f"xent_lse_merge_{suffix}", MERGE, ptr(mx), ptr(sm), mx.shape[0], out.size, ptr(out))
+    return out

@@ -1,0 +1,125 @@
+"""The six cross-entropy variants over NumPy arrays."""
+import ctypes
+import inspect
+import math
+
+import numpy as np
+
+from ._lib import LOSS, Status, XentError, call, new_options, ptr
+
+_REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}
+_WEIGHTS = ("class_weights", "pos_weight", "sample_weights")
+_SCALARS = ("label_smoothing", "epsilon", "ignore_index", "z_loss", "logit_softcap", "num_threads")
+# Keyword options; None leaves the library's default (xent_options_init).
+_KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, grad=False)
+
+
+def float_array(x):
+    """x as a contiguous float32 (float32 / float16 input) or float64 (anything else) array,
+    and the C suffix of that type."""
+    x = np.asarray(x)
+    if x.dtype in (np.float16, np.float32):
+        return np.asarray(x, np.float32, order="C"), "f32"
+    return np.asarray(x, np.float64, order="C"), "f64"
+
+
+def _fail(fname, status, message):
+    raise XentError(status, f"xent_{fname}: {message}")
+
+
+def _sized(fname, what, value, dtype, size):
+    """A weight vector as a contiguous array of `dtype` holding exactly `size` elements."""
+    array = np.asarray(value, dtype, order="C").reshape(-1)
+    if array.size != size:
+        _fail(fname, Status.INVALID_SHAPE, f"{what} has {array.size} elements, expected {size}")
+    return array
+
+
+def _labels(fname, labels, shape):
+    """Integer labels as int32 (kept, selecting the _i32 function) or int64."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"xent_{fname}: labels must be integers, got {labels.dtype}")
+    if labels.shape != shape:
+        _fail(fname, Status.INVALID_SHAPE, f"labels have shape {labels.shape}, expected {shape}")
+    if labels.dtype == np.int32:
+        return np.asarray(labels, order="C"), "_i32"
+    return np.asarray(labels, np.int64, order="C"), ""
+
+
+def _reduction(fname, reduction):
+    if isinstance(reduction, str):
+        if reduction.lower() not in _REDUCTIONS:
+            _fail(fname, Status.INVALID_ARGUMENT, f"reduction {reduction!r} is not one of 'none', 'sum', 'mean'")
+        return _REDUCTIONS[reduction.lower()]
+    return int(reduction)
+
+
+def _loss(fname, sparse, elementwise, input, target, reduction, grad, **options):
+    x, suffix = float_array(input)
+    if x.ndim < 2:
+        _fail(fname, Status.INVALID_SHAPE, f"input has shape {x.shape}, expected (B, C) or (B, C, d1..dk)")
+    batch, classes, inner_shape = x.shape[0], x.shape[1], x.shape[2:]
+    sample_shape = (batch,) + inner_shape
+    if sparse:
+        t, label_suffix = _labels(fname, target, sample_shape)
+        suffix += label_suffix
+    else:
+        t = np.asarray(target, x.dtype, order="C")
+        if t.shape != x.shape:
+            _fail(fname, Status.INVALID_SHAPE, f"targets have shape {t.shape}, expected {x.shape}")
+
+    opts = new_options()
+    opts.reduction = _reduction(fname, reduction)
+    opts.inner = math.prod(inner_shape)
+    for key in _SCALARS:
+        if options[key] is not None:
+            setattr(opts, key, type(getattr(opts, key))(options[key]))  # int or float field
+    sizes = dict(class_weights=classes, pos_weight=classes, sample_weights=batch * opts.inner)
+    weights = {k: _sized(fname, k, options[k], x.dtype, sizes[k]) for k in _WEIGHTS if options[k] is not None}
+    for key, array in weights.items():  # `weights` keeps the arrays alive through the call
+        setattr(opts, key, ptr(array))
+
+    loss = np.empty((x.shape if elementwise else sample_shape) if opts.reduction == 0 else (), x.dtype)
+    gradient = np.empty_like(x) if grad else None
+    call(f"xent_{fname}_{suffix}", LOSS, ptr(x), ptr(t), batch, classes, ctypes.byref(opts), ptr(loss), ptr(gradient))
+    return (loss, gradient) if grad else loss
+
+
+def _variant(fname, summary, sparse=False, elementwise=False):
+    def loss(input, target, **keywords):
+        unknown = sorted(keywords.keys() - _KEYWORDS.keys())
+        if unknown:
+            raise TypeError(f"{fname}() got unexpected keyword argument(s) {', '.join(unknown)}")
+        return _loss(fname, sparse, elementwise, input, target, **{**_KEYWORDS, **keywords})
+
+    loss.__name__ = loss.__qualname__ = fname
+    loss.__signature__ = inspect.Signature(
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ("input", "target")]
+        + [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in _KEYWORDS.items()])
+    target_doc = ("integer class indices (B, d1..dk); int32 calls the _i32 function" if sparse
+                  else "an array of the input's shape")
+    loss_shape = "the input's shape" if elementwise else "(B, d1..dk)"
+    loss.__doc__ = f"""{summary}
+
+    input: float array (B, C) or (B, C, d1..dk); float32 input computes in float32, any other
+    in float64. target: {target_doc}.
+    Returns the loss, of {loss_shape} for reduction 'none' or a 0-d array for 'sum' / 'mean';
+    with grad=True, (loss, grad), grad being d(loss)/d(input). The other keywords set
+    xent_options fields; None keeps the library's default; an option that does not apply to
+    this variant raises XentError."""
+    return loss
+
+
+sigmoid_ce_with_logits = _variant(
+    "sigmoid_ce_with_logits", "Element-wise max(x,0) - x*t + log1p(exp(-|x|)) on logits.", elementwise=True)
+softmax_ce_with_logits = _variant(
+    "softmax_ce_with_logits", "Per sample -sum_c t_c log_softmax(x)_c for soft labels t.")
+sparse_softmax_ce_with_logits = _variant(
+    "sparse_softmax_ce_with_logits", "Per sample lse(x) - x[label].", sparse=True)
+binary_ce = _variant(
+    "binary_ce", "Element-wise -(t log q + (1-t) log(1-q)), q = clip(p, eps, 1-eps).", elementwise=True)
+categorical_ce = _variant(
+    "categorical_ce", "Per sample -sum_c t_c log q_c, q = clip(p / sum(p), eps, 1-eps).")
+sparse_categorical_ce = _variant(
+    "sparse_categorical_ce", "Per sample -log q[label], q = clip(p / sum(p), eps, 1-eps).", sparse=True)

@@ -1,0 +1,83 @@
+//! exp / log / softmax kernels on slices. Row kernels see `x` as rows of `cols` values.
+use crate::error::{check, expect_len, shape_error, Result};
+use crate::float::Float;
+
+fn rows(name: &str, len: usize, cols: usize) -> Result<usize> {
+    match len.checked_rem(cols) {
+        Some(0) => Ok(len / cols),
+        Some(_) => Err(shape_error(name, format!("x has {len} elements, not a multiple of cols = {cols}"))),
+        None => Ok(0), // cols = 0: the library reports it
+    }
+}
+
+fn unary<T: Float>(name: &str, which: usize, x: &[T], y: &mut [T]) -> Result<()> {
+    expect_len(name, "y", y.len(), x.len())?;
+    // SAFETY: x and y hold x.len() elements.
+    check(unsafe { T::C.unary[which](x.as_ptr(), y.as_mut_ptr(), x.len() as i64) })
+}
+
+fn row_kernel<T: Float>(name: &str, which: usize, x: &[T], cols: usize, out: &mut [T], per_row: bool) -> Result<()> {
+    let n = rows(name, x.len(), cols)?;
+    expect_len(name, "output", out.len(), if per_row { n } else { x.len() })?;
+    // SAFETY: x holds n * cols elements and out the length checked above.
+    check(unsafe { T::C.rows[which](x.as_ptr(), n as i64, cols as i64, out.as_mut_ptr()) })
+}
+
+macro_rules! unary {
+    ($($(#[$doc:meta])* $name:ident = $which:expr;)+) => { $(
+        $(#[$doc])*
+        pub fn $name<T: Float>(x: &[T], y: &mut [T]) -> Result<()> {
+            unary(stringify!($name), $which, x, y)
+        }
+    )+ };
+}
+
+unary! {
+    /// `y = exp(x)`, within 1 ulp.
+    exp = 0;
+    /// `y = log(x)`, within 1 ulp.
+    log = 1;
+    /// `y = log(1 + x)`.
+    log1p = 2;
+    /// `y = 1 / (1 + exp(-x))`.
+    sigmoid = 3;
+    /// `y = log(1 + exp(x))`.
+    softplus = 4;
+    /// `y = -softplus(-x)`.
+    log_sigmoid = 5;
+}
+
+/// `out[r] = log(sum_c exp(x[r, c]))`; `out` has one value per row.
+pub fn logsumexp<T: Float>(x: &[T], cols: usize, out: &mut [T]) -> Result<()> {
+    row_kernel("logsumexp", 0, x, cols, out, true)
+}
+
+/// `y` = softmax of each row of `x`.
+pub fn softmax<T: Float>(x: &[T], cols: usize, y: &mut [T]) -> Result<()> {
+    row_kernel("softmax", 1, x, cols, y, false)
+}
+
+/// `y` = log_softmax of each row of `x`.
+pub fn log_softmax<T: Float>(x: &[T], cols: usize, y: &mut [T]) -> Result<()> {
+    row_kernel("log_softmax", 2, x, cols, y, false)
+}
+
+/// Partial lse of a shard of each row: `max[r]`, and `sum[r] = sum_c exp(x[r, c] - max[r])`.
+pub fn lse_partial<T: Float>(x: &[T], cols: usize, max: &mut [T], sum: &mut [T]) -> Result<()> {
+    let n = rows("lse_partial", x.len(), cols)?;
+    expect_len("lse_partial", "max", max.len(), n)?;
+    expect_len("lse_partial", "sum", sum.len(), n)?;
+    // SAFETY: lengths checked above.
+    check(unsafe { (T::C.lse_partial)(x.as_ptr(), n as i64, cols as i64, max.as_mut_ptr(), sum.as_mut_ptr()) })
+}
+
+/// The lse of whole rows from `parts` shards' partials: `max` and `sum` are (parts, rows)
+/// arrays, `lse` has `rows` values.
+pub fn lse_merge<T: Float>(max: &[T], sum: &[T], parts: usize, lse: &mut [T]) -> Result<()> {
+    let n = lse.len();
+    let len = parts.checked_mul(n).ok_or_else(|| shape_error("lse_merge", "parts * rows overflows".into()))?;
+    expect_len("lse_merge", "max", max.len(), len)?;
+    expect_len("lse_merge", "sum", sum.len(), len)?;
+    // SAFETY: lengths checked above.
+    check(unsafe { (T::C.lse_merge)(max.as_ptr(), sum.as_ptr(), parts as i64, n as i64, lse.as_mut_ptr()) })
+}

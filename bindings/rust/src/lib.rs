@@ -1,0 +1,51 @@
+//! Safe bindings to libxent: SIMD CPU cross-entropy losses (fused forward + gradient) and
+//! exp / log / softmax kernels, through its C ABI. Every function works on slices of `f32`
+//! or `f64` and returns `Result<(), xent::Error>`; the library's message of a failed call
+//! is in `Error::message`. Contract: docs/SEMANTICS.md of the repository.
+//!
+//! ```no_run
+//! let logits = [1.0f64, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0];
+//! let mut loss = [0.0; 3];
+//! xent::sparse_softmax_ce_with_logits(&logits, &[2i64, 2, 2], 3, &xent::Options::default(), &mut loss, None)?;
+//! # Ok::<(), xent::Error>(())
+//! ```
+pub mod ffi;
+
+mod error;
+mod float;
+mod kernels;
+mod losses;
+mod options;
+
+pub use error::{Error, Result, Status};
+pub use float::{Float, Label};
+pub use kernels::{exp, log, log1p, log_sigmoid, log_softmax, logsumexp, lse_merge, lse_partial, sigmoid, softmax, softplus};
+pub use losses::{binary_ce, categorical_ce, sigmoid_ce_with_logits, softmax_ce_with_logits, sparse_categorical_ce,
+                 sparse_softmax_ce_with_logits};
+pub use options::{Options, Reduction};
+
+use error::static_str;
+
+/// The library's version, "MAJOR.MINOR.PATCH".
+pub fn version() -> &'static str {
+    // SAFETY: a static string.
+    static_str(unsafe { ffi::xent_version() })
+}
+
+/// The SIMD path in use: "avx512", "avx2", "sse2", "neon" or "scalar".
+pub fn simd_isa() -> &'static str {
+    // SAFETY: a static string.
+    static_str(unsafe { ffi::xent_simd_isa() })
+}
+
+/// Threads used by later calls; 0 restores the default.
+pub fn set_num_threads(n: usize) {
+    // SAFETY: plain value.
+    unsafe { ffi::xent_set_num_threads(i32::try_from(n).unwrap_or(i32::MAX)) }
+}
+
+/// Threads that calls use.
+pub fn get_num_threads() -> usize {
+    // SAFETY: no arguments.
+    unsafe { ffi::xent_get_num_threads() }.max(0) as usize
+}

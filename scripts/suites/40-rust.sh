@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Rust binding suite: `cargo test --offline` of bindings/rust. The crate finds libxent through
+# pkg-config when $PREFIX holds an installed xent.pc, else through XENT_LIB_DIR=$BUILD_DIR.
+# Last line: "N passed, M failed"; exit 0 only if M == 0.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+: "${BUILD_DIR:?BUILD_DIR must be a built meson directory}"
+[ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v cargo >/dev/null; then
+  "$root/scripts/lib/ensure-packages.sh" cargo || true
+fi
+if ! command -v cargo >/dev/null; then
+  echo "rust: no cargo"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+unset XENT_LIB_DIR
+# pkg-config when $PREFIX has an xent.pc whose -L directory holds the library (a staged
+# `meson install --destdir` names another prefix), else the build directory.
+pc="$(find "${PREFIX:-/nonexistent}" -name xent.pc -path '*pkgconfig*' 2>/dev/null | head -n 1)"
+pc_dir=""
+if [ -n "$pc" ] && command -v pkg-config >/dev/null; then
+  pc_dir="$(PKG_CONFIG_PATH="$(dirname "$pc")" pkg-config --libs-only-L xent | sed -n 's/^ *-L\([^ ]*\).*/\1/p')"
+fi
+if [ -n "$pc_dir" ] && [ -e "$pc_dir/libxent.so" ]; then
+  export PKG_CONFIG_PATH="$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  echo "rust: libxent through pkg-config ($pc: $pc_dir)"
+else
+  export XENT_LIB_DIR="$BUILD_DIR"
+  echo "rust: libxent from XENT_LIB_DIR=$XENT_LIB_DIR"
+fi
+export CARGO_TARGET_DIR="$BUILD_DIR/rust-target"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+(cd "$root/bindings/rust" && cargo test --offline 2>&1) | tee "$log"
+rc=${PIPESTATUS[0]}
+
+# One "test result: ok. 8 passed; 0 failed; ..." line per test binary and for the doctests.
+read -r passed failed < <(awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+                             END { print p + 0, f + 0 }' "$log")
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # a build or link failure runs no test
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
