@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The NEON path: cross-build with g++-aarch64-linux-gnu, run the Catch2 suite under
+# qemu-aarch64 on both aarch64 paths (neon, scalar). Last line: "N passed, M failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${BUILD_DIR:?}/../build-neon"
+"$root/scripts/lib/ensure-packages.sh" g++-aarch64-linux-gnu qemu-user libxsimd-dev catch2 meson ninja-build \
+  || { echo "0 passed, 1 failed"; exit 1; }
+
+headers="$build-headers"
+mkdir -p "$headers"
+ln -sfn /usr/include/xsimd "$headers/xsimd"
+ln -sfn /usr/include/catch2 "$headers/catch2"
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" "$root" --cross-file "$root/cross/aarch64-linux-gnu.ini" \
+    -Dheader_only_include="$headers" -Dbench=disabled >"$build.setup.log" 2>&1 \
+    || { cat "$build.setup.log"; echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$build" tests/xent_tests >"$build.ninja.log" 2>&1 || { tail -40 "$build.ninja.log"; echo "0 passed, 1 failed"; exit 1; }
+
+pass=0 fail=0
+for isa in neon scalar; do
+  out="$(XENT_ISA=$isa timeout 900 qemu-aarch64 -L /usr/aarch64-linux-gnu "$build/tests/xent_tests" 2>&1)"
+  rc=$?
+  echo "$out" | tail -4
+  reported="$(echo "$out" | grep -o 'SIMD path: [a-z0-9]*' | head -1)"
+  echo "XENT_ISA=$isa ($reported) exit $rc"
+  # Catch2: "All tests passed (A assertions in N test cases)" or "test cases: N | P passed | F failed"
+  if [[ "$out" =~ All\ tests\ passed\ \(.*\ in\ ([0-9]+)\ test\ case ]]; then
+    pass=$((pass + BASH_REMATCH[1]))
+  elif [[ "$out" =~ test\ cases:\ +([0-9]+)\ \|\ +([0-9]+)\ passed\ \|\ +([0-9]+)\ failed ]]; then
+    pass=$((pass + BASH_REMATCH[2])) fail=$((fail + BASH_REMATCH[3]))
+  else
+    fail=$((fail + 1))
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
