@@ -112,7 +112,7 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
 
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
-      const T G = T(A + 2 * z * st.lse);
+      const T G = T(z != 0 ? A + 2 * z * st.lse : A);  // z = 0 with lse = inf must not be NaN
       row.gradient(g, st, scale, G, vector_coef);
       if (sparse) g[label * K] -= T(double(scale) * label_coef) * xf.deriv(y_label);
     }
