@@ -58,6 +58,21 @@ template <class V> inline simd::mask_t<V> valid_lanes(int64_t i, int64_t n) {
   }
 }
 
+// value in the lane of element `at` when it lies in the vector starting at i, else 0:
+// how a sparse label's own term joins a vector pass (lane indices < W are exact floats).
+template <class V> inline V at_lane(int64_t i, int64_t at, simd::value_t<V> value) {
+  using T = simd::value_t<V>;
+  const int64_t lane = at - i;
+  if (lane < 0 || lane >= int64_t(width_v<V>)) return V(T(0));
+  if constexpr (simd::is_scalar_v<V>) {
+    return value;
+  } else {
+    alignas(64) T iota[width_v<V>];
+    for (std::size_t j = 0; j < width_v<V>; ++j) iota[j] = T(j);
+    return simd::select(simd::load<V>(iota) == V(T(lane)), V(value), V(T(0)));
+  }
+}
+
 // Zero the lanes past the end of the row (a partial last vector).
 template <class V> inline V keep_valid(const V &v, int64_t i, int64_t n) {
   using T = simd::value_t<V>;

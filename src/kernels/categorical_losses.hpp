@@ -66,8 +66,10 @@ template <class V> struct CategoricalRow {
     }
   }
 
-  void gradient(T *g, T scale, T gu, bool vector_coef) const {
-    const V f(T(double(scale) * double(inv_sum)));
+  // grad_j = scale * (g_j - gu) / S, with g_j the vector part (when vector_coef) plus
+  // label_g at the label (label >= 0); the scale comes last (see SoftmaxRow::gradient).
+  void gradient(T *g, T scale, T gu, bool vector_coef, int64_t label, T label_g) const {
+    const V inv_s(inv_sum), sc(scale);
     for (int64_t i = 0; i < c.C; i += W) {
       V gv(-gu);
       if (vector_coef) {
@@ -76,7 +78,8 @@ template <class V> struct CategoricalRow {
         clip(load_block<V>(p, i, c.C, c.K, T(1)), u, q, clipped);
         gv += g_of(coef(i), q, clipped);
       }
-      store_block(g, i, c.C, c.K, gv * f);
+      if (label >= 0) gv += at_lane<V>(i, label, label_g);
+      store_block(g, i, c.C, c.K, (gv * inv_s) * sc);
     }
   }
 };
@@ -126,8 +129,7 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     total += loss;
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
-      row.gradient(g, scale, T(gu), vector_coef);
-      if (sparse) g[label * K] += T(double(scale) * double(g_label) / S);
+      row.gradient(g, scale, T(gu), vector_coef, label, g_label);
     }
   }
   return total;

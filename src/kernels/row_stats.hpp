@@ -17,17 +17,20 @@ namespace xent::XENT_ISA_NS::kern {
 // y = x.
 template <class T> struct Identity {
   template <class V> V apply(const V &x) const { return x; }
-  template <class V> V deriv(const V &) const { return V(T(1)); }
+  template <class V> V deriv(const V &) const { return V(T(1)); }  // dy/dx at x
 };
 
-// y = cap * tanh(x / cap); dy/dx = 1 - (y / cap)^2 (Gemma-2 style logit soft-capping).
+// y = cap * tanh(x / cap) (Gemma-2 style logit soft-capping). dy/dx = sech^2(x / cap),
+// computed as 4e / (1 + e)^2 with e = exp(-2|x| / cap): 1 - tanh^2 would cancel where tanh
+// saturates (relative error eps * t / (1 - t) in f32).
 template <class T> struct SoftCap {
   T cap, inv_cap;
   explicit SoftCap(T c) : cap(c), inv_cap(T(1) / c) {}
   template <class V> V apply(const V &x) const { return V(cap) * simd::vtanh(x * V(inv_cap)); }
-  template <class V> V deriv(const V &y) const {
-    const V u = y * V(inv_cap);
-    return V(T(1)) - u * u;
+  template <class V> V deriv(const V &x) const {
+    const V e = math::exp_v(V(T(-2) * inv_cap) * simd::vabs(x));
+    const V d = V(T(1)) + e;
+    return V(T(4)) * e / (d * d);
   }
 };
 

@@ -4,7 +4,7 @@
 //   pass 1  m = max y                                     (row_max)
 //   pass 2  s = sum exp(y - m), D = sum coef (m - y), A = sum coef
 //           loss = sw * (D + A log s + z lse^2)           (= sw * sum coef (lse - y) + ...)
-//   pass 3  grad_c = sw * scale * ((A + 2 z lse) softmax_c - coef_c) * dy/dx
+//   pass 3  grad_c = sw * scale * ((A + 2 z lse) softmax_c - coef_c) * dy/dx (at x)
 // Sparse labels split coef into a uniform smoothing part (s/C * w_c, a vector pass only
 // when smoothing is on) and the label's own part, handled as one scalar term.
 #pragma once
@@ -48,18 +48,20 @@ template <class V, class Xf> struct SoftmaxRow {
     }
   }
 
-  // grad_c = factor * softmax_c * deriv_c - scale * coef_c * deriv_c  (vector part of coef)
-  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef) const {
+  // grad_c = scale * (G * softmax_c - coef_c) * dy_c/dx_c, where coef_c is the vector part
+  // (when vector_coef) plus label_coef at the label (label >= 0). The scale comes last, so a
+  // MEAN over a zero denominator gives g / 0 (+-inf or NaN) as the formula does.
+  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef) const {
     const int64_t n = c.C, K = c.K;
     const bool finite = std::isfinite(st.max);
     const V shift(finite ? st.max : T(st.lse));
-    const V pfac(T(double(scale) * double(G) * (finite ? 1.0 / st.sum : 1.0)));
+    const V pfac(T(double(G) * (finite ? 1.0 / st.sum : 1.0)));
     for (int64_t i = 0; i < n; i += W) {
       const V xv = load_block<V>(x, i, n, K, T(0));
-      const V y = xf.apply(xv);
-      V gv = pfac * math::exp_le0_v(y - shift);
-      if (vector_coef) gv -= V(scale) * coef(i);
-      store_block(g, i, n, K, gv * xf.deriv(y));
+      V gv = pfac * math::exp_le0_v(xf.apply(xv) - shift);
+      if (vector_coef) gv -= coef(i);
+      if (label >= 0) gv -= at_lane<V>(i, label, label_coef);
+      store_block(g, i, n, K, (gv * xf.deriv(xv)) * V(scale));
     }
   }
 };
@@ -94,9 +96,8 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     const bool vector_coef = !sparse || smooth != 0;
     if (vector_coef) row.linear_terms(st.max, D, A);
     double label_coef = 0;
-    T y_label = 0;
     if (sparse) {
-      y_label = xf.apply(row.x[label * K]);
+      const T y_label = xf.apply(row.x[label * K]);
       label_coef = (1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0);
       if (label_coef != 0) D += label_coef * (m - double(y_label));
       A += label_coef;
@@ -113,8 +114,7 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
       const T G = T(z != 0 ? A + 2 * z * st.lse : A);  // z = 0 with lse = inf must not be NaN
-      row.gradient(g, st, scale, G, vector_coef);
-      if (sparse) g[label * K] -= T(double(scale) * label_coef) * xf.deriv(y_label);
+      row.gradient(g, st, scale, G, vector_coef, label, T(label_coef));
     }
   }
   return total;
