@@ -41,8 +41,9 @@ template <class T> xent_status matrix_shape(const char *fn, int64_t rows, int64_
 
 template <class T> void lse_rows_parallel(const T *x, int64_t rows, int64_t cols, T *mx, T *sm, T *lse) {
   const auto kernel = kernels<T>().lse_rows;
-  parallel_blocks(rows, threads_for(rows * cols, 0),
-                  [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, mx, sm, lse); });
+  const ThreadPlan plan = plan_threads(rows, threads_for(rows * cols, 0));
+  parallel_blocks(rows, plan.across_rows,
+                  [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, mx, sm, lse, plan.inside_rows); });
 }
 
 template <class T> xent_status logsumexp(const char *fn, const T *x, int64_t rows, int64_t cols, T *out) {
@@ -68,8 +69,9 @@ template <class T> xent_status softmax(const char *fn, const T *x, int64_t rows,
     const std::size_t bytes = std::size_t(n) * sizeof(T);
     if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y, x)) return s;
     const auto kernel = kernels<T>().softmax_rows;
-    parallel_blocks(rows, threads_for(n, 0),
-                    [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, y, log_output); });
+    const ThreadPlan plan = plan_threads(rows, threads_for(n, 0));
+    parallel_blocks(rows, plan.across_rows,
+                    [&](int64_t, int64_t r0, int64_t r1) { kernel(x, r0, r1, cols, y, log_output, plan.inside_rows); });
     return XENT_OK;
   });
 }

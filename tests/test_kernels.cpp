@@ -111,7 +111,7 @@ TEMPLATE_TEST_CASE("element-wise kernels: 2^17 random samples within their ulp b
     INFO(u.name << " " << type_name<T>());
     XT_CHECK_REPORT(ulp_report(u, x.data(), y.data(), x.size(), &worst), "ulp bound");
     CHECK(y.guards_intact());
-    WARN("xent_" << u.name << type_name<T>() << " max ulp error over random samples: " << worst << " (bound "
+    WARN("xent_" << u.name << "_" << type_name<T>() << " max ulp error over random samples: " << worst << " (bound "
                  << u.max_ulp << ")");
   }
 }

@@ -33,7 +33,7 @@ template <class T, class L> xent_status forward(const Args<T, L> &a) {
     T *p = a.partials;
     const auto lse_rows = kernels<T>().lse_rows;
     parallel_blocks(B, threads_for(B * n, c.o.num_threads), [&](int64_t, int64_t r0, int64_t r1) {
-      lse_rows(a.shard, r0, r1, n, field(p, XENT_VP_MAX, B), field(p, XENT_VP_SUMEXP, B), nullptr);
+      lse_rows(a.shard, r0, r1, n, field(p, XENT_VP_MAX, B), field(p, XENT_VP_SUMEXP, B), nullptr, 1);
       for (int64_t r = r0; r < r1; ++r) {
         const T *x = a.shard + r * n;
         const int64_t l = int64_t(a.labels[r]);

@@ -31,8 +31,9 @@ xent_status run_loss(Variant v, LossCall<T> call, xent_reduction reduction, doub
     if (!sums) return XENT_ERR_OUT_OF_MEMORY;
   }
   const auto kernel = kernels<T>().loss_block[int(v)];
-  const int threads = threads_for(call.B * call.C * call.K, requested_threads);
-  parallel_blocks(units, threads, [&](int64_t k, int64_t u0, int64_t u1) {
+  const ThreadPlan plan = plan_threads(units, threads_for(call.B * call.C * call.K, requested_threads));
+  call.row_threads = plan.inside_rows;
+  parallel_blocks(units, plan.across_rows, [&](int64_t k, int64_t u0, int64_t u1) {
     const double s = kernel(call, u0, u1);
     if (call.reduce) sums[k] = s;
   });

@@ -11,4 +11,14 @@ int default_threads();
 // Threads to use for `elements` of work with a per-call request (0 = default).
 int threads_for(int64_t elements, int requested);
 
+// How `threads` share work of `units` rows: across rows, or, when there are fewer rows than
+// threads (large vocabularies), inside each row. Either way the results are the same bits.
+struct ThreadPlan {
+  int across_rows, inside_rows;
+};
+inline ThreadPlan plan_threads(int64_t units, int threads) {
+  if (threads > 1 && units < threads) return {1, threads};
+  return {threads, 1};
+}
+
 }  // namespace xent

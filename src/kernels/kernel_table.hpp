@@ -13,8 +13,10 @@ enum class Unary : int { exp = 0, log, log1p, sigmoid, softplus, log_sigmoid, co
 template <class T> struct KernelTable {
   void (*unary[int(Unary::count)])(const T *x, T *y, int64_t n);
   // Rows [r0, r1) of a (rows, cols) matrix: any of max/sum (lse_partial) and lse may be null.
-  void (*lse_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *max_out, T *sum_out, T *lse_out);
-  void (*softmax_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *y, bool log_output);
+  // row_threads > 1 splits each row between threads (same bits as 1).
+  void (*lse_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *max_out, T *sum_out, T *lse_out,
+                   int row_threads);
+  void (*softmax_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *y, bool log_output, int row_threads);
   // Units [u0, u1) of a loss (samples, or rows b for element-wise variants); returns the
   // sum of their losses in double.
   double (*loss_block[int(Variant::count)])(const LossCall<T> &call, int64_t u0, int64_t u1);

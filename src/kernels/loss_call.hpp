@@ -43,6 +43,7 @@ template <class T> struct LossCall {
   T *loss = nullptr;  // [B*K] or [B*C*K] under NONE; unused when reduce
   T *grad = nullptr;  // null or (B, C, K)
   T grad_scale = 1;   // 1, or 1/denominator under MEAN
+  int row_threads = 1;  // threads inside one row (few long rows); results do not depend on it
 
   int64_t label(int64_t sample) const {
     return labels64 ? labels64[sample] : int64_t(labels32[sample]);

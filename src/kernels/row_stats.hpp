@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "kernels/block_io.hpp"
+#include "kernels/row_split.hpp"
 #include "math/exp.hpp"
 
 namespace xent::XENT_ISA_NS::kern {
@@ -60,29 +61,40 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
 }
 
 template <class V, class Xf>
-inline simd::value_t<V> row_max(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf) {
+inline simd::value_t<V> row_max(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                                int threads = 1) {
   using T = simd::value_t<V>;
-  const V acc = row_reduce<V>(
-      x, n, stride, xf, -std::numeric_limits<T>::infinity(), [](const V &y) { return y; },
-      [](const V &a, const V &b) { return simd::vmax(a, b); });
-  return simd::hmax(acc);
+  const RowSplit split = row_split(n);
+  T part_max[kMaxRowParts];
+  for_each_part(split, n, threads, [&](int64_t p, int64_t c0, int64_t c1) {
+    const V acc = row_reduce<V>(
+        x + c0 * stride, c1 - c0, stride, xf, -std::numeric_limits<T>::infinity(),
+        [](const V &y) { return y; }, [](const V &a, const V &b) { return simd::vmax(a, b); });
+    part_max[p] = simd::hmax(acc);
+  });
+  T m = part_max[0];
+  for (int64_t p = 1; p < split.parts; ++p) m = part_max[p] > m ? part_max[p] : m;
+  return m;
 }
 
-// sum_c exp(y_c - m), in fixed chunks (see kSumChunk).
+// sum_c exp(y_c - m): vector sums per fixed chunk (kSumChunk), chunk totals added in double
+// in order within a part, parts in order (row_split.hpp).
 template <class V, class Xf>
 inline double row_sumexp(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                         simd::value_t<V> m) {
+                         simd::value_t<V> m, int threads = 1) {
   using T = simd::value_t<V>;
-  double total = 0;
   const V mv(m);
-  for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
-    const int64_t len = std::min(n - c0, kSumChunk);
-    const V acc = row_reduce<V>(
-        x + c0 * stride, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
-        [](const V &a, const V &b) { return a + b; });
-    total += double(simd::hsum(acc));
-  }
-  return total;
+  return sum_parts(n, threads, [&](int64_t p0, int64_t p1) {
+    double total = 0;
+    for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
+      const int64_t len = std::min(p1 - c0, kSumChunk);
+      const V acc = row_reduce<V>(
+          x + c0 * stride, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
+          [](const V &a, const V &b) { return a + b; });
+      total += double(simd::hsum(acc));
+    }
+    return total;
+  });
 }
 
 template <class T> inline bool row_has_nan(const T *x, int64_t n, int64_t stride) {
@@ -101,12 +113,13 @@ template <class T> struct RowLse {
 };
 
 template <class V, class Xf>
-inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf) {
+inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                                        int threads = 1) {
   using T = simd::value_t<V>;
   RowLse<T> r;
-  r.max = row_max<V>(x, n, stride, xf);
+  r.max = row_max<V>(x, n, stride, xf, threads);
   if (std::isfinite(r.max)) {
-    r.sum = row_sumexp<V>(x, n, stride, xf, r.max);
+    r.sum = row_sumexp<V>(x, n, stride, xf, r.max, threads);
     r.log_sum = std::log(r.sum);
     r.lse = double(r.max) + r.log_sum;  // NaN in the row makes sum NaN
     return r;
@@ -129,11 +142,11 @@ inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, in
 
 template <class V>
 void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
-              simd::value_t<V> *max_out, simd::value_t<V> *sum_out, simd::value_t<V> *lse_out) {
+              simd::value_t<V> *max_out, simd::value_t<V> *sum_out, simd::value_t<V> *lse_out, int threads) {
   using T = simd::value_t<V>;
   const Identity<T> id;
   for (int64_t r = r0; r < r1; ++r) {
-    const RowLse<T> s = row_lse<V>(x + r * cols, cols, 1, id);
+    const RowLse<T> s = row_lse<V>(x + r * cols, cols, 1, id, threads);
     if (lse_out) lse_out[r] = T(s.lse);
     if (max_out) {
       // lse_partial: (max, sum) with the same conventions; NaN rows give NaN in both.
@@ -145,23 +158,25 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
 
 template <class V>
 void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
-                  simd::value_t<V> *y, bool log_output) {
+                  simd::value_t<V> *y, bool log_output, int threads) {
   using T = simd::value_t<V>;
   const Identity<T> id;
   constexpr int64_t W = int64_t(simd::width_v<V>);
   for (int64_t r = r0; r < r1; ++r) {
     const T *xr = x + r * cols;
     T *yr = y + r * cols;
-    const RowLse<T> s = row_lse<V>(xr, cols, 1, id);
+    const RowLse<T> s = row_lse<V>(xr, cols, 1, id, threads);
     // A +inf or all -inf row: exp(x - lse) and x - lse give the documented NaN entries.
     const bool finite = std::isfinite(s.max);
     const V shift(finite ? s.max : T(s.lse));
     const V log_sum(T(finite ? s.log_sum : 0));
     const V inv_sum(T(finite ? 1.0 / s.sum : 1.0));
-    for (int64_t i = 0; i < cols; i += W) {
-      const V d = load_block<V>(xr, i, cols, 1, T(0)) - shift;
-      store_block(yr, i, cols, 1, log_output ? d - log_sum : math::exp_le0_v(d) * inv_sum);
-    }
+    for_each_part(row_split(cols), cols, threads, [&](int64_t, int64_t c0, int64_t c1) {
+      for (int64_t i = c0; i < c1; i += W) {
+        const V d = load_block<V>(xr, i, c1, 1, T(0)) - shift;
+        store_block(yr, i, c1, 1, log_output ? d - log_sum : math::exp_le0_v(d) * inv_sum);
+      }
+    });
   }
 }
 

@@ -31,38 +31,53 @@ template <class V, class Xf> struct SoftmaxRow {
     return tc;
   }
 
-  // D and A over the vector part of coef (dense, or sparse with smoothing).
-  void linear_terms(T m, double &D, double &A) const {
+  // D and A over the vector part of coef (dense, or sparse with smoothing); chunked and
+  // split like row_sumexp.
+  void linear_terms(T m, double &D, double &A, int threads) const {
     const int64_t n = c.C, K = c.K;
-    for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
-      const int64_t c1 = std::min(n, c0 + kSumChunk);
-      V d(T(0)), a(T(0));
-      for (int64_t i = c0; i < c1; i += W) {
-        const V y = xf.apply(load_block<V>(x, i, c1, K, T(0)));
-        const V k = keep_valid(coef(i), i, c1);
-        d += weighted(k, V(m) - y);
-        a += k;
+    const RowSplit split = row_split(n);
+    double part_d[kMaxRowParts], part_a[kMaxRowParts];
+    for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
+      double dsum = 0, asum = 0;
+      for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
+        const int64_t c1 = std::min(p1, c0 + kSumChunk);
+        V d(T(0)), a(T(0));
+        for (int64_t i = c0; i < c1; i += W) {
+          const V y = xf.apply(load_block<V>(x, i, c1, K, T(0)));
+          const V k = keep_valid(coef(i), i, c1);
+          d += weighted(k, V(m) - y);
+          a += k;
+        }
+        dsum += double(simd::hsum(d));
+        asum += double(simd::hsum(a));
       }
-      D += double(simd::hsum(d));
-      A += double(simd::hsum(a));
+      part_d[p] = dsum;
+      part_a[p] = asum;
+    });
+    for (int64_t p = 0; p < split.parts; ++p) {
+      D += part_d[p];
+      A += part_a[p];
     }
   }
 
   // grad_c = scale * (G * softmax_c - coef_c) * dy_c/dx_c, where coef_c is the vector part
   // (when vector_coef) plus label_coef at the label (label >= 0). The scale comes last, so a
   // MEAN over a zero denominator gives g / 0 (+-inf or NaN) as the formula does.
-  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef) const {
+  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef,
+                int threads) const {
     const int64_t n = c.C, K = c.K;
     const bool finite = std::isfinite(st.max);
     const V shift(finite ? st.max : T(st.lse));
     const V pfac(T(double(G) * (finite ? 1.0 / st.sum : 1.0)));
-    for (int64_t i = 0; i < n; i += W) {
-      const V xv = load_block<V>(x, i, n, K, T(0));
-      V gv = pfac * math::exp_le0_v(xf.apply(xv) - shift);
-      if (vector_coef) gv -= coef(i);
-      if (label >= 0) gv -= at_lane<V>(i, label, label_coef);
-      store_block(g, i, n, K, (gv * xf.deriv(xv)) * V(scale));
-    }
+    for_each_part(row_split(n), n, threads, [&](int64_t, int64_t c0, int64_t c1) {
+      for (int64_t i = c0; i < c1; i += W) {
+        const V xv = load_block<V>(x, i, c1, K, T(0));
+        V gv = pfac * math::exp_le0_v(xf.apply(xv) - shift);
+        if (vector_coef) gv -= coef(i);
+        if (label >= 0) gv -= at_lane<V>(i, label, label_coef);
+        store_block(g, i, c1, K, (gv * xf.deriv(xv)) * V(scale));
+      }
+    });
   }
 };
 
@@ -89,12 +104,12 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     }
     const SoftmaxRow<V, Xf> row{c, xf, c.x + base, sparse ? nullptr : c.targets + base,
                                 T(1 - smooth), T(smooth / double(C))};
-    const RowLse<T> st = row_lse<V>(row.x, C, K, xf);
+    const RowLse<T> st = row_lse<V>(row.x, C, K, xf, c.row_threads);
     const double m = double(st.max);
 
     double D = 0, A = 0;
     const bool vector_coef = !sparse || smooth != 0;
-    if (vector_coef) row.linear_terms(st.max, D, A);
+    if (vector_coef) row.linear_terms(st.max, D, A, c.row_threads);
     double label_coef = 0;
     if (sparse) {
       const T y_label = xf.apply(row.x[label * K]);
@@ -114,7 +129,7 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
       const T G = T(z != 0 ? A + 2 * z * st.lse : A);  // z = 0 with lse = inf must not be NaN
-      row.gradient(g, st, scale, G, vector_coef, label, T(label_coef));
+      row.gradient(g, st, scale, G, vector_coef, label, T(label_coef), c.row_threads);
     }
   }
   return total;
