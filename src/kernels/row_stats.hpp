@@ -1,9 +1,10 @@
-// The shared online-free two-pass primitive of every softmax-family kernel:
-//   m = max_c y_c, then s = sum_c exp(y_c - m), lse = m + log(s),
-// where y = transform(x) (identity, or the logit soft-cap). lse, softmax, log_softmax,
-// lse_partial and the with-logits losses are all built on these two passes.
-// (PERF-NOTES: on this CPU re-reading a cache-resident row is cheaper than the extra exp
-// of a single online pass; merging (max, sum) pairs is used across chunks and shards.)
+// The shared primitive of every softmax-family kernel: lse = m + log(s) with m = max_c y_c
+// and s = sum_c exp(y_c - m), y = transform(x) (identity, or the logit soft-cap). lse,
+// softmax, log_softmax, lse_partial and the with-logits losses are all built on it.
+// Within a 4096-element chunk it is two passes (max, then sum), the second from L1:
+// PERF-NOTES measured that re-reading cache-resident data beats the extra exp of a
+// per-element online pass. Across chunks, parts and shards the (max, sum) pairs are
+// merged online, so the row is read from memory once.
 #pragma once
 
 #include <cmath>
@@ -60,41 +61,37 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
   return op(op(a0, a1), op(a2, a3));
 }
 
+// (max, sum of exp(y - max)) of one chunk: two passes, the second from L1.
 template <class V, class Xf>
-inline simd::value_t<V> row_max(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                                int threads = 1) {
+inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
+                             simd::value_t<V> &m, double &s) {
   using T = simd::value_t<V>;
-  const RowSplit split = row_split(n);
-  T part_max[kMaxRowParts];
-  for_each_part(split, n, threads, [&](int64_t p, int64_t c0, int64_t c1) {
-    const V acc = row_reduce<V>(
-        x + c0 * stride, c1 - c0, stride, xf, -std::numeric_limits<T>::infinity(),
-        [](const V &y) { return y; }, [](const V &a, const V &b) { return simd::vmax(a, b); });
-    part_max[p] = simd::hmax(acc);
-  });
-  T m = part_max[0];
-  for (int64_t p = 1; p < split.parts; ++p) m = part_max[p] > m ? part_max[p] : m;
-  return m;
+  m = simd::hmax(row_reduce<V>(
+      x, len, stride, xf, -std::numeric_limits<T>::infinity(), [](const V &y) { return y; },
+      [](const V &a, const V &b) { return simd::vmax(a, b); }));
+  if (m == -std::numeric_limits<T>::infinity()) {  // all -inf: nothing to add
+    s = 0;
+    return;
+  }
+  const V mv(m);
+  s = double(simd::hsum(row_reduce<V>(
+      x, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
+      [](const V &a, const V &b) { return a + b; })));
 }
 
-// sum_c exp(y_c - m): vector sums per fixed chunk (kSumChunk), chunk totals added in double
-// in order within a part, parts in order (row_split.hpp).
-template <class V, class Xf>
-inline double row_sumexp(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                         simd::value_t<V> m, int threads = 1) {
-  using T = simd::value_t<V>;
-  const V mv(m);
-  return sum_parts(n, threads, [&](int64_t p0, int64_t p1) {
-    double total = 0;
-    for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
-      const int64_t len = std::min(p1 - c0, kSumChunk);
-      const V acc = row_reduce<V>(
-          x + c0 * stride, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
-          [](const V &a, const V &b) { return a + b; });
-      total += double(simd::hsum(acc));
-    }
-    return total;
-  });
+// Online merge of (max, sum) pairs: (m, s) absorbs (mc, sc). NaN stays NaN.
+inline void merge_max_sum(double &m, double &s, double mc, double sc) {
+  if (std::isnan(mc) || std::isnan(sc)) {  // keep the max moving: +inf decides the row
+    s = std::numeric_limits<double>::quiet_NaN();
+    m = std::isnan(mc) || mc > m ? mc : m;
+  } else if (sc == 0 && mc == -std::numeric_limits<double>::infinity()) {
+    // an all -inf part adds nothing
+  } else if (mc > m) {
+    s = (m == -std::numeric_limits<double>::infinity() ? 0.0 : s * std::exp(m - mc)) + sc;
+    m = mc;
+  } else {
+    s += sc * std::exp(mc - m);
+  }
 }
 
 template <class T> inline bool row_has_nan(const T *x, int64_t n, int64_t stride) {
@@ -112,16 +109,36 @@ template <class T> struct RowLse {
   double log_sum;
 };
 
+// One read of the row from memory: per fixed chunk (L1-resident) its max and sum of
+// exp(y - chunk max), merged online in chunk order within a part and in part order across
+// parts (row_split.hpp), so the bits do not depend on the thread count.
 template <class V, class Xf>
 inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
                                         int threads = 1) {
   using T = simd::value_t<V>;
+  constexpr double ninf = -std::numeric_limits<double>::infinity();
+  const RowSplit split = row_split(n);
+  double part_m[kMaxRowParts], part_s[kMaxRowParts];
+  for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
+    double m = ninf, sum = 0;
+    for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
+      T mc;
+      double sc;
+      chunk_max_sumexp<V>(x + c0 * stride, std::min(p1 - c0, kSumChunk), stride, xf, mc, sc);
+      merge_max_sum(m, sum, double(mc), sc);
+    }
+    part_m[p] = m;
+    part_s[p] = sum;
+  });
+  double m = ninf, sum = 0;
+  for (int64_t p = 0; p < split.parts; ++p) merge_max_sum(m, sum, part_m[p], part_s[p]);
+
   RowLse<T> r;
-  r.max = row_max<V>(x, n, stride, xf, threads);
-  if (std::isfinite(r.max)) {
-    r.sum = row_sumexp<V>(x, n, stride, xf, r.max, threads);
-    r.log_sum = std::log(r.sum);
-    r.lse = double(r.max) + r.log_sum;  // NaN in the row makes sum NaN
+  r.max = T(m);  // exact: a max of T values
+  r.sum = sum;
+  if (std::isfinite(m)) {
+    r.log_sum = std::log(sum);
+    r.lse = m + r.log_sum;  // NaN in the row makes sum NaN
     return r;
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();

@@ -1,8 +1,8 @@
 // Softmax cross-entropy with logits, dense soft labels and sparse class indices.
 //
 // Per sample (b, k), with y = transform(x) and coef_c = class_weight_c * t'_c:
-//   pass 1  m = max y                                     (row_max)
-//   pass 2  s = sum exp(y - m), D = sum coef (m - y), A = sum coef
+//   pass 1  m = max y, s = sum exp(y - m)                  (row_lse: chunked, one read)
+//   pass 2  D = sum coef (m - y), A = sum coef             (dense, or smoothing on)
 //           loss = sw * (D + A log s + z lse^2)           (= sw * sum coef (lse - y) + ...)
 //   pass 3  grad_c = sw * scale * ((A + 2 z lse) softmax_c - coef_c) * dy/dx (at x)
 // Sparse labels split coef into a uniform smoothing part (s/C * w_c, a vector pass only
@@ -32,7 +32,7 @@ template <class V, class Xf> struct SoftmaxRow {
   }
 
   // D and A over the vector part of coef (dense, or sparse with smoothing); chunked and
-  // split like row_sumexp.
+  // split like row_lse.
   void linear_terms(T m, double &D, double &A, int threads) const {
     const int64_t n = c.C, K = c.K;
     const RowSplit split = row_split(n);
