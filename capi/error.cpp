@@ -2,6 +2,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace xent::capi {
 
@@ -26,7 +27,9 @@ extern "C" {
 XENT_API const char *xent_last_error(void) { return xent::capi::g_message; }
 
 XENT_API const char *xent_status_string(xent_status status) {
-  switch (status) {
+  int value = 0;  // any int may arrive from C: never switch on an out-of-range enum
+  std::memcpy(&value, &status, sizeof value);
+  switch (value) {
     case XENT_OK: return "XENT_OK";
     case XENT_ERR_NULL_POINTER: return "XENT_ERR_NULL_POINTER";
     case XENT_ERR_INVALID_SHAPE: return "XENT_ERR_INVALID_SHAPE";

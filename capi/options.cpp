@@ -1,6 +1,8 @@
 #include "capi/options.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "capi/error.hpp"
 
@@ -17,16 +19,21 @@ xent_status read_options(const char *fn, const xent_options *opts, xent_options 
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->struct_size = %zu is smaller than the first xent_options (%zu); call xent_options_init",
                 opts->struct_size, XENT_OPTIONS_V1_SIZE);
-  *out = *opts;  // every field of version 1; a newer caller's extra fields are not read
+  // Only the caller's bytes: an older caller's struct may end before ours, a newer one's
+  // extra fields are not ours to read.
+  std::memcpy(out, opts, std::min(opts->struct_size, sizeof(xent_options)));
   out->struct_size = sizeof(xent_options);
   return XENT_OK;
 }
 
 xent_status check_option_values(const char *fn, const xent_options &o) {
-  if (o.reduction != XENT_REDUCTION_NONE && o.reduction != XENT_REDUCTION_SUM &&
-      o.reduction != XENT_REDUCTION_MEAN)
+  // A C caller may store any int: read the bytes as an int, never as an out-of-range enum.
+  int reduction = 0;
+  static_assert(sizeof reduction == sizeof o.reduction, "xent_reduction is an int");
+  std::memcpy(&reduction, &o.reduction, sizeof reduction);
+  if (reduction != XENT_REDUCTION_NONE && reduction != XENT_REDUCTION_SUM && reduction != XENT_REDUCTION_MEAN)
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
-                "opts->reduction = %d is not XENT_REDUCTION_NONE (0), _SUM (1) or _MEAN (2)", int(o.reduction));
+                "opts->reduction = %d is not XENT_REDUCTION_NONE (0), _SUM (1) or _MEAN (2)", reduction);
   if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
     return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->label_smoothing = %g is outside [0, 1]", o.label_smoothing);
   if (!(o.epsilon >= 0 && o.epsilon < 0.5))

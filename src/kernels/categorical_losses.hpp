@@ -32,6 +32,7 @@ template <class V> struct CategoricalRow {
     u = pv * V(inv_sum);
     clipped = (u < V(eps)) | ((V(T(1)) - u) < V(eps));
     q = simd::vmin(simd::vmax(u, V(eps)), V(T(1 - double(eps))));
+    q = simd::select(simd::isnan_v(u), u, q);  // x86 min/max would drop a NaN
   }
   V g_of(const V &k, const V &q, const simd::mask_t<V> &clipped) const {
     return simd::select(clipped, V(T(0)), -weighted_ratio(k, q));

@@ -97,8 +97,16 @@ template <class V> inline V vabs(const V &a) {
   else return xsimd::abs(a);
 }
 template <class V> inline V vtanh(const V &a) {
-  if constexpr (is_scalar_v<V>) return std::tanh(a);
-  else return xsimd::tanh(a);
+  if constexpr (is_scalar_v<V>) {
+    return std::tanh(a);
+  } else {
+    // xsimd 8.1's tanh converts lanes to integers inside exp: a NaN or huge lane is UB
+    // there. tanh is +-1 to the last bit beyond |a| = 20; NaN is put back afterwards.
+    using T = typename V::value_type;
+    const auto nan = xsimd::isnan(a);
+    const V safe = xsimd::select(nan, V(T(0)), xsimd::min(xsimd::max(a, V(T(-20))), V(T(20))));
+    return xsimd::select(nan, a, xsimd::tanh(safe));
+  }
 }
 
 // ---- masks
