@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sanitizers: a separate meson build of the library and its Catch2 suites with
+# -Db_sanitize=address,undefined (debugoptimized), in BUILD_DIR/hostile-asan. Runs
+# tests/xent_tests and tests/hostile (without its 8 GiB case), whichever tests/meson.build
+# builds, under the scalar and avx2 paths, halting on the first sanitizer report.
+# Last line: "N passed, M failed" summing the Catch2 test cases; exits 0 only if M is 0.
+set -uo pipefail
+
+: "${BUILD_DIR:?BUILD_DIR must name a built meson build directory}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+asan="$BUILD_DIR/hostile-asan"
+# shellcheck source=70-hostile.sh
+source "$root/scripts/suites/70-hostile.sh"  # run_catch2, passed, failed, skipped
+
+if [ ! -f "$asan/build.ninja" ]; then
+  meson setup "$asan" "$root" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
+    -Dbuildtype=debugoptimized -Dtests=true >"$asan.setup.log" 2>&1 \
+    || { cat "$asan.setup.log"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# Only the test binaries (not the exhaustive ulp sweep, far too slow under ASan).
+targets=()
+for t in tests/xent_tests tests/hostile/xent_hostile; do
+  ninja -C "$asan" -t targets all 2>/dev/null | grep -q "^$t:" && targets+=("$t")
+done
+start=$SECONDS
+if [ ${#targets[@]} -eq 0 ] || ! ninja -C "$asan" "${targets[@]}" >"$asan/ninja.log" 2>&1; then
+  tail -40 "$asan/ninja.log" 2>/dev/null
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "built ${targets[*]} with ASan + UBSan in $((SECONDS - start)) s"
+
+# detect_leaks: the library allocates nothing that outlives a call.
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:print_stacktrace=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+for isa in scalar avx2; do
+  export XENT_ISA=$isa
+  for t in "${targets[@]}"; do
+    # The 8 GiB case is left to 70-hostile.sh: under ASan it would take minutes.
+    run_catch2 "$(basename "$t") (ASan+UBSan, XENT_ISA=$isa)" "$asan/$t" '~[huge]'
+  done
+done
+echo "sanitizer suite took $SECONDS s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
