@@ -73,30 +73,32 @@ double row_loss(const CombinedRow<T> &row, T label_logit, T logit_sum, double la
   return loss * sw;
 }
 
-// One row's gradient slice: g_c = pfac * exp(x_c - shift) - scale * smoothing coef_c, and
-// the label's coefficient subtracted where this shard owns it. g may be x (in place).
-// Chunks keep the three passes (subtract, exp kernel, scale) inside L1.
+// One row's gradient slice: g_c = ((G / s) exp(x_c - shift) - coef_c - [c = label] label_coef)
+// * scale, in the single-process kernel's order of operations (softmax_losses.hpp), so one
+// shard gives its bits. label < 0: another shard owns it. g may be x (in place).
+// Chunks keep the three passes (subtract, exp kernel, combine) inside L1.
 template <class T> struct GradRow {
   const Coefs<T> &k;
   const T *cw_shard;  // class weights of the shard's classes, or null
   int64_t n;          // shard_classes
 
-  void operator()(const T *x, T *g, const CombinedRow<T> &row, double A, double z, T scale) const {
+  void operator()(const T *x, T *g, const CombinedRow<T> &row, double A, double z, T scale, int64_t label,
+                  T label_coef) const {
     constexpr int64_t kChunk = 1024;
     const auto exp_kernel = kernels<T>().unary[int(Unary::exp)];
-    const T G = T(A + 2 * z * row.lse);
-    const bool finite = std::isfinite(row.max);  // +inf or all -inf: shift by lse (NaN entries)
+    const T G = T(z != 0 ? A + 2 * z * row.lse : A);  // z = 0 with lse = inf must not be NaN
+    const bool finite = std::isfinite(row.max);       // +inf or all -inf: shift by lse (NaN entries)
     const T shift = finite ? row.max : T(row.lse);
-    const T pfac = T(double(scale) * double(G) * (finite ? 1.0 / double(row.sum) : 1.0));
+    const T pfac = T(double(G) * (finite ? 1.0 / double(row.sum) : 1.0));
     for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
       const int64_t m = std::min(kChunk, n - j0);
       for (int64_t j = j0; j < j0 + m; ++j) g[j] = x[j] - shift;
       exp_kernel(g + j0, g + j0, m);
-      if (k.smooth != 0) {
-        for (int64_t j = j0; j < j0 + m; ++j)
-          g[j] = pfac * g[j] - scale * (cw_shard ? k.smooth_unit * cw_shard[j] : k.smooth_unit);
-      } else {
-        for (int64_t j = j0; j < j0 + m; ++j) g[j] = pfac * g[j];
+      for (int64_t j = j0; j < j0 + m; ++j) {
+        T v = pfac * g[j];
+        if (k.smooth != 0) v -= cw_shard ? k.smooth_unit * cw_shard[j] : k.smooth_unit;
+        if (j == label) v -= label_coef;
+        g[j] = v * scale;
       }
     }
   }

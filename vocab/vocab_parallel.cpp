@@ -124,9 +124,9 @@ template <class T, class L> xent_status finish(const Args<T, L> &a) {
           continue;
         }
         const T scale = T(weight(r) * double(grad_scale));
-        grad_row(a.shard + r * n, g, CombinedRow<T>(comb, B, r), row_A(r), z, scale);
         const int64_t l = int64_t(a.labels[r]);
-        if (owns(a, l)) g[l - a.offset] -= T(double(scale) * k.label(l));
+        grad_row(a.shard + r * n, g, CombinedRow<T>(comb, B, r), row_A(r), z, scale,
+                 owns(a, l) ? l - a.offset : -1, T(k.label(l)));
       }
     });
     return XENT_OK;

@@ -7,7 +7,7 @@ build="${BUILD_DIR:?}/../build-neon"
 "$root/scripts/lib/ensure-packages.sh" g++-aarch64-linux-gnu qemu-user libxsimd-dev catch2 meson ninja-build \
   || { echo "0 passed, 1 failed"; exit 1; }
 
-headers="$build-headers"
+headers="${TMPDIR:-/tmp}/xent-cross-headers"  # outside the source tree (meson rejects it inside)
 mkdir -p "$headers"
 ln -sfn /usr/include/xsimd "$headers/xsimd"
 ln -sfn /usr/include/catch2 "$headers/catch2"
