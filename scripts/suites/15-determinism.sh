@@ -3,6 +3,7 @@
 # and in a -Dopenmp=disabled build (which also runs the whole Catch2 suite once).
 # Last line: "N passed, M failed".
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/catch2-count.sh"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 serial="${BUILD_DIR:?}/../build-serial"
 pass=0 fail=0
@@ -25,12 +26,7 @@ result $? "serial build: same bits as the OpenMP build"
 
 out="$("$serial/tests/xent_tests" 2>&1)"
 echo "$out" | tail -3
-if [[ "$out" =~ All\ tests\ passed\ \(.*\ in\ ([0-9]+)\ test\ case ]]; then
-  pass=$((pass + BASH_REMATCH[1]))
-elif [[ "$out" =~ test\ cases:\ +([0-9]+)\ \|\ +([0-9]+)\ passed\ \|\ +([0-9]+)\ failed ]]; then
-  pass=$((pass + BASH_REMATCH[2])) fail=$((fail + BASH_REMATCH[3]))
-else
-  fail=$((fail + 1))
-fi
+read -r p f < <(catch2_count "$out")
+pass=$((pass + p)) fail=$((fail + f))
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,6 +2,7 @@
 # The NEON path: cross-build with g++-aarch64-linux-gnu, run the Catch2 suite under
 # qemu-aarch64 on both aarch64 paths (neon, scalar). Last line: "N passed, M failed".
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/catch2-count.sh"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${BUILD_DIR:?}/../build-neon"
 "$root/scripts/lib/ensure-packages.sh" g++-aarch64-linux-gnu qemu-user libxsimd-dev catch2 meson ninja-build \
@@ -32,14 +33,8 @@ for isa in neon scalar; do
   echo "$out" | tail -4
   reported="$(echo "$out" | grep -o 'SIMD path: [a-z0-9]*' | head -1)"
   echo "XENT_ISA=$isa ($reported) exit $rc"
-  # Catch2: "All tests passed (A assertions in N test cases)" or "test cases: N | P passed | F failed"
-  if [[ "$out" =~ All\ tests\ passed\ \(.*\ in\ ([0-9]+)\ test\ case ]]; then
-    pass=$((pass + BASH_REMATCH[1]))
-  elif [[ "$out" =~ test\ cases:\ +([0-9]+)\ \|\ +([0-9]+)\ passed\ \|\ +([0-9]+)\ failed ]]; then
-    pass=$((pass + BASH_REMATCH[2])) fail=$((fail + BASH_REMATCH[3]))
-  else
-    fail=$((fail + 1))
-  fi
+  read -r p f < <(catch2_count "$out")
+  pass=$((pass + p)) fail=$((fail + f))
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

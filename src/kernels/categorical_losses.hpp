@@ -95,16 +95,8 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t b = s / K, k = s % K, base = b * C * K + k;
     T *g = c.grad ? c.grad + base : nullptr;
-    int64_t label = -1;
-    if (sparse) {
-      label = c.label(s);
-      if (label == c.ignore_index) {
-        if (!c.reduce) c.loss[s] = T(0);
-        if (g)
-          for (int64_t j = 0; j < C; ++j) g[j * K] = T(0);
-        continue;
-      }
-    }
+    const int64_t label = sparse ? c.label(s) : -1;
+    if (sparse && c.skip_ignored(s, label, base)) continue;
     CategoricalRow<V> row{c, c.x + base, sparse ? nullptr : c.targets + base,
                           T(1 - smooth), T(smooth / double(C)), T(0)};
     const double S = row.sum_p();

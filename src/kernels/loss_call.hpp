@@ -48,6 +48,16 @@ template <class T> struct LossCall {
   int64_t label(int64_t sample) const {
     return labels64 ? labels64[sample] : int64_t(labels32[sample]);
   }
+
+  // A sparse sample whose label is ignore_index: loss 0 and a zero gradient row (at base,
+  // stride K). Returns whether the sample was ignored.
+  bool skip_ignored(int64_t sample, int64_t label_value, int64_t base) const {
+    if (label_value != ignore_index) return false;
+    if (!reduce) loss[sample] = T(0);
+    if (grad)
+      for (int64_t j = 0; j < C; ++j) grad[base + j * K] = T(0);
+    return true;
+  }
 };
 
 }  // namespace xent

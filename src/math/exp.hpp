@@ -44,6 +44,23 @@ template <class V> inline V scale2(const V &p, const V &k) {
   return (p * pow2i(k1)) * pow2i(k - k1);
 }
 
+// exp(x) = exp(r) * 2^k for f32: k = round(x / ln2), r = x - k*ln2 in two steps (ln2_hi has
+// 16 bits, so k*ln2_hi is exact), exp(r) = 1 + r + r^2 P(r) with SLEEF's expf_u10
+// minimax P on |r| <= ln2/2. Returns exp(r) and sets k.
+template <class V> inline V expf_reduced(const V &x, V &k) {
+  using simd::fma;
+  k = round_int(x * V(1.44269504088896341f));     // 1/ln2
+  V r = fma(k, V(-0.693145751953125f), x);         // ln2_hi
+  r = fma(k, V(-1.428606765330187045e-06f), r);    // ln2_lo
+  V u = V(0.000198527617612853646278381f);
+  u = fma(u, r, V(0.00139304355252534151077271f));
+  u = fma(u, r, V(0.00833336077630519866943359f));
+  u = fma(u, r, V(0.0416664853692054748535156f));
+  u = fma(u, r, V(0.166666671633720397949219f));
+  u = fma(u, r, V(0.5f));
+  return V(1.0f) + fma(r * r, u, r);
+}
+
 }  // namespace detail
 
 template <class V> inline V exp_v(const V &x) {
@@ -52,16 +69,8 @@ template <class V> inline V exp_v(const V &x) {
   if constexpr (std::is_same_v<T, float>) {
     // Outside [-104, 89] the result is 0 or +inf; clamping keeps k within scale2's range.
     const V xc = simd::vmin(simd::vmax(x, V(-104.5f)), V(89.5f));
-    const V k = detail::round_int(xc * V(1.44269504088896341f));  // 1/ln2
-    V r = fma(k, V(-0.693145751953125f), xc);                    // ln2_hi (16 bits)
-    r = fma(k, V(-1.428606765330187045e-06f), r);                 // ln2_lo
-    V u = V(0.000198527617612853646278381f);
-    u = fma(u, r, V(0.00139304355252534151077271f));
-    u = fma(u, r, V(0.00833336077630519866943359f));
-    u = fma(u, r, V(0.0416664853692054748535156f));
-    u = fma(u, r, V(0.166666671633720397949219f));
-    u = fma(u, r, V(0.5f));
-    u = V(1.0f) + fma(r * r, u, r);
+    V k;
+    const V u = detail::expf_reduced(xc, k);
     const V y = detail::scale2(u, k);
     return simd::select(simd::isnan_v(x), x, y);
   } else {
@@ -94,18 +103,9 @@ template <class V> inline V exp_v(const V &x) {
 // No clamp, no two-step scaling, no NaN select: about half the work of exp_v.
 template <class V> inline V exp_le0_v(const V &d) {
   using T = simd::value_t<V>;
-  using simd::fma;
   if constexpr (std::is_same_v<T, float>) {
-    const V k = detail::round_int(d * V(1.44269504088896341f));
-    V r = fma(k, V(-0.693145751953125f), d);
-    r = fma(k, V(-1.428606765330187045e-06f), r);
-    V u = V(0.000198527617612853646278381f);
-    u = fma(u, r, V(0.00139304355252534151077271f));
-    u = fma(u, r, V(0.00833336077630519866943359f));
-    u = fma(u, r, V(0.0416664853692054748535156f));
-    u = fma(u, r, V(0.166666671633720397949219f));
-    u = fma(u, r, V(0.5f));
-    u = V(1.0f) + fma(r * r, u, r);
+    V k;
+    const V u = detail::expf_reduced(d, k);
     return simd::select(d < V(-87.3f), V(0.0f), u * detail::pow2i(k));
   } else {
     // f64 keeps the full routine: its polynomial dominates the cost anyway.
