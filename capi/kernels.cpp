@@ -93,24 +93,27 @@ xent_status lse_partial(const char *fn, const T *x, int64_t rows, int64_t cols, 
   });
 }
 
-// lse[r] = M + log(sum_p sum[p,r] * exp(max[p,r] - M)), M = max_p max[p,r], in double, in
-// part order. Partials (-inf, 0) are neutral; NaN in any part gives NaN.
+// lse[r] from the parts' own lse L_p = max[p,r] + log(sum[p,r]): max_p L_p + log(sum_p
+// exp(L_p - max_p L_p)), in double, in part order. In log space a subnormal sum keeps its
+// weight (sum * exp(max - M) would underflow term by term). Partials (-inf, 0) are
+// neutral; NaN in any part gives NaN.
+template <class T> double part_lse(const T *mx, const T *sm, int64_t rows, int64_t p, int64_t r) {
+  const double m = double(mx[p * rows + r]), s = double(sm[p * rows + r]);
+  if (std::isnan(m) || std::isnan(s)) return std::numeric_limits<double>::quiet_NaN();
+  return s == 0 ? -std::numeric_limits<double>::infinity() : m + std::log(s);
+}
+
 template <class T> T merge_row(const T *mx, const T *sm, int64_t parts, int64_t rows, int64_t r) {
-  double M = -std::numeric_limits<double>::infinity();
-  bool nan = false;
+  double top = -std::numeric_limits<double>::infinity();
   for (int64_t p = 0; p < parts; ++p) {
-    const double m = double(mx[p * rows + r]), s = double(sm[p * rows + r]);
-    nan |= std::isnan(m) || std::isnan(s);
-    M = m > M ? m : M;
+    const double l = part_lse(mx, sm, rows, p, r);
+    if (std::isnan(l)) return std::numeric_limits<T>::quiet_NaN();
+    top = l > top ? l : top;
   }
-  if (nan) return std::numeric_limits<T>::quiet_NaN();
-  if (!std::isfinite(M)) return T(M);
+  if (!std::isfinite(top)) return T(top);  // every part neutral (-inf), or a +inf logit
   double S = 0;
-  for (int64_t p = 0; p < parts; ++p) {
-    const double m = double(mx[p * rows + r]);
-    if (m != -std::numeric_limits<double>::infinity()) S += double(sm[p * rows + r]) * std::exp(m - M);
-  }
-  return T(M + std::log(S));
+  for (int64_t p = 0; p < parts; ++p) S += std::exp(part_lse(mx, sm, rows, p, r) - top);
+  return T(top + std::log(S));
 }
 
 template <class T>
