@@ -21,7 +21,7 @@ result() { echo "$1 passed, $2 failed"; [ "$2" -eq 0 ]; exit $?; }
 if [ ! -f "$fuzz_build/build.ninja" ]; then
   CC=clang-14 CXX=clang++-14 meson setup "$fuzz_build" "$root" -Dtests=false -Dbench=disabled \
     -Dopenmp=disabled -Ddefault_library=static -Dbuildtype=plain -Db_lundef=false \
-    -Db_sanitize=address,undefined \
+    -Db_sanitize=address,undefined -Disas=avx2,scalar \
     -Dcpp_args="-O1 -gline-tables-only -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
     >"$fuzz_build.setup.log" 2>&1 || { cat "$fuzz_build.setup.log"; result 0 1; }
 fi

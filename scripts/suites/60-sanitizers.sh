@@ -14,7 +14,7 @@ source "$root/scripts/suites/70-hostile.sh"  # run_catch2, passed, failed, skipp
 
 if [ ! -f "$asan/build.ninja" ]; then
   meson setup "$asan" "$root" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
-    -Dbuildtype=debugoptimized -Dtests=true >"$asan.setup.log" 2>&1 \
+    -Dbuildtype=debugoptimized -Dtests=true -Disas=avx2,scalar >"$asan.setup.log" 2>&1 \
     || { cat "$asan.setup.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Only the test binaries (not the exhaustive ulp sweep, far too slow under ASan).
