@@ -1,0 +1,33 @@
+// libtorch torch::nn::functional::cross_entropy (log_softmax + nll_loss, reduction mean) on
+// tensors that wrap the benchmark's buffers; loss+grad through torch::autograd::grad.
+// at::set_num_threads sets libtorch's intra-op threads for each run.
+#include <ATen/Parallel.h>
+#include <torch/autograd.h>
+#include <torch/nn/functional/loss.h>
+
+#include "bench.h"
+
+namespace xbench {
+
+void register_libtorch() {
+  for (bool grad : {false, true}) {
+    add({"libtorch", grad ? "cross_entropy.mean.loss_grad" : "cross_entropy.mean.loss", "f32", thread_sweep()},
+        [grad](benchmark::State &st, const Shape &s, int threads) {
+          at::set_num_threads(threads);
+          const auto opts = torch::TensorOptions().dtype(torch::kFloat).requires_grad(grad);
+          std::vector<torch::Tensor> x;
+          for (const float *p : inputs<float>(s, Fill::logits))
+            x.push_back(torch::from_blob(const_cast<float *>(p), {s.rows, s.cols}, opts));
+          const torch::Tensor y = torch::from_blob(const_cast<int64_t *>(labels(s)), {s.rows}, torch::kLong);
+          timed(st, s, sizeof(float), [&](const Rotation &r) -> const char * {
+            const torch::Tensor &xi = r.pick(x);
+            torch::Tensor loss = torch::nn::functional::cross_entropy(xi, y);
+            if (grad) benchmark::DoNotOptimize(torch::autograd::grad({loss}, {xi})[0].data_ptr());
+            else benchmark::DoNotOptimize(loss.data_ptr());
+            return nullptr;
+          });
+        });
+  }
+}
+
+}  // namespace xbench
