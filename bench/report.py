@@ -8,7 +8,6 @@ Benchmark names are impl/case/dtype/shape/threads:N (bench/bench.h). Key cases r
 repetitions; their median is used. Needs matplotlib (Agg) for the plot only.
 """
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -23,7 +22,7 @@ SHAPES = [("L2", "(128, 1024)"), ("L3", "(8192, 1024)"), ("DRAM", "(65536, 1024)
 HEADLINE = "sparse_softmax_ce_with_logits.none"
 ONEDNN = ("onednn", "softmax", "f32")
 READ_BW = ("baseline", "read_bw")
-CONTENDED = 1.15  # real / CPU time above which a 1-thread result is marked †
+CONTENDED = 1.15  # real / main-thread CPU time above which a result is marked †
 
 
 def run_bench(binary, json_out, extra):
@@ -45,8 +44,8 @@ def parse(doc):
         impl, case, dtype, shape, threads = m.groups()
         entry = {"error": b.get("error_message")} if b.get("error_occurred") else {
             "ns": b["ns_per_elem"], "call": b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]],
-            # 1 thread: wall time well over CPU time means the process waited for a core.
-            "contended": int(threads) == 1 and b["real_time"] > CONTENDED * b["cpu_time"]}
+            # Wall time well over the main thread's CPU time: it waited for a core or a descheduled worker.
+            "contended": b["real_time"] > CONTENDED * b["cpu_time"]}
         results[(impl, case, dtype, shape, int(threads))] = entry
     return results
 
@@ -101,7 +100,7 @@ def ratio_table(results):
             ns = value(results, impl, case, dtype, s)
             ref, bw = value(results, *ONEDNN, s), value(results, *READ_BW, dtype, s)
             cells.append("—" if not ns else
-                         f"{fmt(ref / ns if ref else None)}× / {fmt(100 * bw / ns if bw else None, 2)}%")
+                         f"{fmt(ref / ns if ref else None)}× / " + (f"{100 * bw / ns:.{0 if bw >= 0.1 * ns else 1}f}%" if bw else "—"))
         lines.append(f"| {impl} {case} | " + " | ".join(cells) + " |")
     return lines
 
@@ -182,8 +181,9 @@ def write_markdown(path, doc, results, command, outer):
     ] + time_table(results, 1) + [
         "", "## ns per element, 2 threads (speedup over 1 thread in parentheses)", "",
     ] + time_table(results, 2) + [
-        "", f"† real time over {CONTENDED}× the CPU time: the process waited for a core (other load), so the",
-        f"value is pessimistic. {sum(1 for e in results.values() if e.get('contended'))} of {len(results)} results are marked.",
+        "", f"† real time over {CONTENDED}× the calling thread's CPU time: it waited for a core or for a",
+        "descheduled worker (other load on the machine), so the value is pessimistic.",
+        f"{sum(1 for e in results.values() if e.get('contended'))} of {len(results)} results are marked.",
         "", "![speed ratios](results.png)", "",
         "## Machine and run", "",
         f"- CPU: {model}, {ctx.get('num_cpus')} cores at {ctx.get('mhz_per_cpu')} MHz; caches: {caches}",
@@ -261,10 +261,14 @@ def main():
     command = shlex.join(run_bench(args.bench, json_path, args.bench_args)) if args.bench else None
     with open(json_path) as f:
         doc = json.load(f)
-    command = command or f"{doc['context'].get('executable')} ... (flags not in the JSON {json_path})"
-    results = parse(doc)
-    write_markdown(args.md, doc, results, command, os.environ.get("XENT_BENCH_COMMAND"))
     ctx = doc["context"]
+    if command:  # keep the command lines in the JSON, for re-rendering with --json
+        ctx["xent_bench_command"], ctx["outer_command"] = command, os.environ.get("XENT_BENCH_COMMAND")
+        with open(json_path, "w") as f:
+            json.dump(doc, f, indent=1)
+    results = parse(doc)
+    write_markdown(args.md, doc, results, ctx.get("xent_bench_command", f"{ctx.get('executable')} (flags unknown)"),
+                   ctx.get("outer_command"))
     write_plot(args.png, results, f"xent {ctx.get('xent_version')} ({ctx.get('xent_isa')}), {ctx.get('date')}, "
                f"load average {ctx.get('load_avg', [float('nan')])[0]:.2f} at start")
     for what, target, measured, verdict in targets(results):
