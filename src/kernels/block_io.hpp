@@ -46,16 +46,19 @@ inline void store_block(simd::value_t<V> *p, int64_t i, int64_t n, int64_t strid
   for (int64_t j = 0; j < m; ++j) p[(i + j) * stride] = buf[j];
 }
 
+// The lane indices 0, 1, ..., W-1 (exact in T for any W).
+template <class V> inline V lane_index() {
+  using T = simd::value_t<V>;
+  alignas(64) T iota[width_v<V>];
+  for (std::size_t j = 0; j < width_v<V>; ++j) iota[j] = T(j);
+  return simd::load<V>(iota);
+}
+
 // Lanes j with i + j < n.
 template <class V> inline simd::mask_t<V> valid_lanes(int64_t i, int64_t n) {
   using T = simd::value_t<V>;
-  if constexpr (simd::is_scalar_v<V>) {
-    return i < n;
-  } else {
-    alignas(64) T iota[width_v<V>];
-    for (std::size_t j = 0; j < width_v<V>; ++j) iota[j] = T(j);
-    return simd::load<V>(iota) < V(T(n - i));
-  }
+  if constexpr (simd::is_scalar_v<V>) return i < n;
+  else return lane_index<V>() < V(T(n - i));
 }
 
 // value in the lane of element `at` when it lies in the vector starting at i, else 0:
@@ -64,13 +67,8 @@ template <class V> inline V at_lane(int64_t i, int64_t at, simd::value_t<V> valu
   using T = simd::value_t<V>;
   const int64_t lane = at - i;
   if (lane < 0 || lane >= int64_t(width_v<V>)) return V(T(0));
-  if constexpr (simd::is_scalar_v<V>) {
-    return value;
-  } else {
-    alignas(64) T iota[width_v<V>];
-    for (std::size_t j = 0; j < width_v<V>; ++j) iota[j] = T(j);
-    return simd::select(simd::load<V>(iota) == V(T(lane)), V(value), V(T(0)));
-  }
+  if constexpr (simd::is_scalar_v<V>) return value;
+  else return simd::select(lane_index<V>() == V(T(lane)), V(value), V(T(0)));
 }
 
 // Zero the lanes past the end of the row (a partial last vector).

@@ -38,14 +38,4 @@ template <class F> inline void for_each_part(const RowSplit &s, int64_t n, int t
   for (int64_t p = 0; p < s.parts; ++p) f(p, p * s.length, std::min(n, (p + 1) * s.length));
 }
 
-// Sum over parts of part(c0, c1) -> double, combined in part order.
-template <class F> inline double sum_parts(int64_t n, int threads, F &&part) {
-  const RowSplit s = row_split(n);
-  double partial[kMaxRowParts];
-  for_each_part(s, n, threads, [&](int64_t p, int64_t c0, int64_t c1) { partial[p] = part(c0, c1); });
-  double total = 0;
-  for (int64_t p = 0; p < s.parts; ++p) total += partial[p];
-  return total;
-}
-
 }  // namespace xent::XENT_ISA_NS::kern
