@@ -394,7 +394,7 @@ template <class T> bool close(T got, T ref, double scale) {
 template <class T> void expect_close(const char *what, int64_t i, T got, T ref, double scale) {
   if (close(got, ref, scale)) return;
   char buf[200];
-  std::snprintf(buf, sizeof buf, "%s[%lld] = %.9g, scalar path %.9g (scale %.3g)", what, (long long)i,
+  std::snprintf(buf, sizeof buf, "%s[%lld] = %.9g, expected %.9g (scale %.3g)", what, (long long)i,
                 double(got), double(ref), scale);
   finding(buf);
 }
@@ -849,12 +849,13 @@ template <class T> T merge_ref(const std::vector<T> &mx, const std::vector<T> &s
   for (int64_t p = 0; p < parts; ++p) {
     const LD m = mx[size_t(p * rows + r)], su = sm[size_t(p * rows + r)];
     if (std::isnan(m) || std::isnan(su)) return std::numeric_limits<T>::quiet_NaN();
-    M = std::max(M, m);
+    if (su != 0) M = std::max(M, m);  // a part with sum 0 adds nothing, whatever its max
   }
   if (!std::isfinite(M)) return T(M);
   LD S = 0;
   for (int64_t p = 0; p < parts; ++p)
-    if (mx[size_t(p * rows + r)] != -INFINITY) S += LD(sm[size_t(p * rows + r)]) * std::exp(LD(mx[size_t(p * rows + r)]) - M);
+    if (mx[size_t(p * rows + r)] != -INFINITY && sm[size_t(p * rows + r)] != 0)
+      S += LD(sm[size_t(p * rows + r)]) * std::exp(LD(mx[size_t(p * rows + r)]) - M);
   return T(M + std::log(S));
 }
 
