@@ -46,12 +46,14 @@ template <class V> inline V scale2(const V &p, const V &k) {
 
 // exp(x) = exp(r) * 2^k for f32: k = round(x / ln2), r = x - k*ln2 in two steps (ln2_hi has
 // 16 bits, so k*ln2_hi is exact), exp(r) = 1 + r + r^2 P(r) with SLEEF's expf_u10
-// minimax P on |r| <= ln2/2. Returns exp(r) and sets k.
-template <class V> inline V expf_reduced(const V &x, V &k) {
+// minimax P on |r| <= ln2/2.
+template <class V> inline V expf_reduce(const V &x, const V &k) {
   using simd::fma;
-  k = round_int(x * V(1.44269504088896341f));     // 1/ln2
-  V r = fma(k, V(-0.693145751953125f), x);         // ln2_hi
-  r = fma(k, V(-1.428606765330187045e-06f), r);    // ln2_lo
+  V r = fma(k, V(-0.693145751953125f), x);       // ln2_hi
+  return fma(k, V(-1.428606765330187045e-06f), r);  // ln2_lo
+}
+template <class V> inline V expf_poly(const V &r) {
+  using simd::fma;
   V u = V(0.000198527617612853646278381f);
   u = fma(u, r, V(0.00139304355252534151077271f));
   u = fma(u, r, V(0.00833336077630519866943359f));
@@ -60,6 +62,21 @@ template <class V> inline V expf_reduced(const V &x, V &k) {
   u = fma(u, r, V(0.5f));
   return V(1.0f) + fma(r * r, u, r);
 }
+// Returns exp(r) and sets k (any x; clamp first to keep k within scale2's range).
+template <class V> inline V expf_reduced(const V &x, V &k) {
+  k = round_int(x * V(1.44269504088896341f));  // 1/ln2
+  return expf_poly(expf_reduce(x, k));
+}
+
+// exp(x) for x whose result is a normal float (-87.33 < x < 88.72; NaN gives NaN): one
+// scaling. k + bias is rounded into the low mantissa bits of kb (magic = 1.5*2^23 + 127),
+// so 2^k is kb's bits shifted into the exponent field.
+template <class V> inline V expf_normal(const V &x) {
+  constexpr float magic = 12583039.0f;
+  const V kb = simd::fma(x, V(1.44269504088896341f), V(magic));
+  const V k = kb - V(magic);
+  return expf_poly(expf_reduce(x, k)) * simd::as_float<V>(simd::shl(simd::as_int(kb), 23));
+}
 
 }  // namespace detail
 
@@ -67,6 +84,8 @@ template <class V> inline V exp_v(const V &x) {
   using T = simd::value_t<V>;
   using simd::fma;
   if constexpr (std::is_same_v<T, float>) {
+    // Whole vectors whose results are all normal floats (nearly always): one scaling.
+    if (simd::all(simd::vabs(x) < V(87.0f))) return detail::expf_normal(x);
     // Outside [-104, 89] the result is 0 or +inf; clamping keeps k within scale2's range.
     const V xc = simd::vmin(simd::vmax(x, V(-104.5f)), V(89.5f));
     V k;
@@ -104,9 +123,7 @@ template <class V> inline V exp_v(const V &x) {
 template <class V> inline V exp_le0_v(const V &d) {
   using T = simd::value_t<V>;
   if constexpr (std::is_same_v<T, float>) {
-    V k;
-    const V u = detail::expf_reduced(d, k);
-    return simd::select(d < V(-87.3f), V(0.0f), u * detail::pow2i(k));
+    return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
   } else {
     // f64 keeps the full routine: its polynomial dominates the cost anyway.
     return exp_v(d);

@@ -119,9 +119,9 @@ template <class V> inline mask_t<V> isnan_v(const V &a) {
   if constexpr (is_scalar_v<V>) return std::isnan(a);
   else return xsimd::isnan(a);
 }
-template <class V> inline bool any(const mask_t<V> &m) {
-  if constexpr (is_scalar_v<V>) return m;
-  else return xsimd::any(m);
+template <class M> inline bool all(const M &m) {
+  if constexpr (std::is_same_v<M, bool>) return m;
+  else return xsimd::all(m);
 }
 
 // ---- bits
