@@ -31,13 +31,12 @@ bool overlaps(const Buffer &x, const Buffer &y) {
 }  // namespace
 
 xent_status check_no_alias(const char *fn, std::initializer_list<Buffer> outputs,
-                           std::initializer_list<Buffer> inputs, const void *inplace_out,
-                           const void *inplace_in) {
+                           std::initializer_list<Buffer> inputs, const void *inplace_out) {
   for (const Buffer *o = outputs.begin(); o != outputs.end(); ++o) {
     for (const Buffer &i : inputs) {
       if (!overlaps(*o, i)) continue;
-      const bool in_place = inplace_out && o->p == inplace_out && i.p == inplace_in &&
-                            o->p == i.p && o->bytes == i.bytes;
+      const bool in_place =
+          inplace_out && o->p == inplace_out && &i == inputs.begin() && o->p == i.p && o->bytes == i.bytes;
       if (!in_place)
         return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                     "output %s = %p overlaps input %s = %p (only %s", o->name, o->p, i.name, i.p,

@@ -20,10 +20,10 @@ struct Buffer {
 xent_status element_count(const char *fn, const char *what, int64_t a, int64_t b, int64_t c,
                           std::size_t elem_size, int64_t *count);
 
-// No output may overlap an input or another output, except `inplace_out` equal to
-// `inplace_in` exactly (same start and size): INVALID_ARGUMENT otherwise.
+// No output may overlap an input or another output, except the output `inplace_out` equal
+// to the first of `inputs` exactly (same start and size; another input at the same address,
+// class weights say, is still an overlap): INVALID_ARGUMENT otherwise.
 xent_status check_no_alias(const char *fn, std::initializer_list<Buffer> outputs,
-                           std::initializer_list<Buffer> inputs, const void *inplace_out = nullptr,
-                           const void *inplace_in = nullptr);
+                           std::initializer_list<Buffer> inputs, const void *inplace_out = nullptr);
 
 }  // namespace xent::capi

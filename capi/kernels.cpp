@@ -25,7 +25,7 @@ template <class T> xent_status unary(const char *fn, Unary op, const T *x, T *y,
     int64_t count = 0;
     if (xent_status s = element_count(fn, "n", n, 1, 1, sizeof(T), &count)) return s;
     const std::size_t bytes = std::size_t(n) * sizeof(T);
-    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y, x)) return s;
+    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y)) return s;
     const auto kernel = kernels<T>().unary[int(op)];
     parallel_blocks(n, threads_for(n, 0), [&](int64_t, int64_t i0, int64_t i1) { kernel(x + i0, y + i0, i1 - i0); });
     return XENT_OK;
@@ -67,7 +67,7 @@ template <class T> xent_status softmax(const char *fn, const T *x, int64_t rows,
     int64_t n = 0;
     if (xent_status s = matrix_shape<T>(fn, rows, cols, &n)) return s;
     const std::size_t bytes = std::size_t(n) * sizeof(T);
-    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y, x)) return s;
+    if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y)) return s;
     const auto kernel = kernels<T>().softmax_rows;
     const ThreadPlan plan = plan_threads(rows, threads_for(n, 0));
     parallel_blocks(rows, plan.across_rows,

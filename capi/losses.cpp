@@ -76,7 +76,7 @@ template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
            {"opts->class_weights", o.class_weights, std::size_t(a.classes) * sz},
            {"opts->pos_weight", o.pos_weight, std::size_t(a.classes) * sz},
            {"opts->sample_weights", o.sample_weights, std::size_t(n_samples) * sz}},
-          a.grad, a.input))
+          a.grad))
     return s;
 
   double denominator = double(elementwise ? n_in : n_samples);

@@ -99,6 +99,10 @@ template <class T> std::vector<ErrorCase<T>> cases_for(Variant v) {
       {"loss inside grad", [](F &f) { f.args.loss = f.grad.data() + 2; }, ARG, ""},
       {"class_weights inside grad", [](F &f) { f.opts.class_weights = f.grad.data() + 1; }, ARG, ""},
       {"sample_weights == loss", [](F &f) { f.opts.sample_weights = f.loss.data(); }, ARG, ""},
+      // Found by the fuzzer: with one row, class_weights at the input's address has the
+      // in-place gradient's exact start and size, and must still count as an overlap.
+      {"grad in place, class_weights at the input's address, batch 1",
+       [](F &f) { f.args.batch = 1, f.args.grad = f.input(), f.opts.class_weights = f.input(); }, ARG, "class_weights"},
   };
   if (probs) {
     c.push_back({"value before variant: epsilon NaN and z_loss", [=](F &f) { f.opts.epsilon = qnan, f.opts.z_loss = 1; },

@@ -94,7 +94,7 @@ template <class T, class L> xent_status check_overlap(const Args<T, L> &a, const
        {"labels", a.labels, B * sizeof(L)},
        {"opts->class_weights", o.class_weights, std::size_t(a.classes) * z},
        {"opts->sample_weights", o.sample_weights, B * z}},
-      a.grad, a.shard);
+      a.grad);
 }
 
 // Every label in [0, classes) or ignore_index; sums MEAN's divisor on the way.
