@@ -36,46 +36,63 @@ template <class T> struct SoftCap {
   }
 };
 
-// Reduces f(y) over a row into `op`-combined accumulators: four independent vectors
-// over the contiguous body (latency hiding), then single vectors, then a padded tail
-// whose invalid lanes are replaced by `identity`. The combination order is fixed.
-template <class V, class Xf, class F, class Op>
+// Reduces f(y) over a row into `op`-combined accumulators: Acc independent vectors over
+// the contiguous body (latency hiding; a cheap f needs 4, an exp carries its own
+// parallelism and more accumulators would spill its constants from the 16 AVX2 registers),
+// then single vectors, then a padded tail whose invalid lanes are replaced by `identity`.
+// The combination order is fixed.
+template <class V, int Acc, class Xf, class F, class Op>
 inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
                     simd::value_t<V> identity, F f, Op op) {
+  static_assert(Acc == 1 || Acc == 2 || Acc == 4, "a pairwise combination tree");
   constexpr int64_t W = int64_t(simd::width_v<V>);
-  V a0(identity), a1(identity), a2(identity), a3(identity);
+  V a[Acc];
+  for (int j = 0; j < Acc; ++j) a[j] = V(identity);
   int64_t i = 0;
   if (stride == 1) {
-    for (; i + 4 * W <= n; i += 4 * W) {
-      a0 = op(a0, f(xf.apply(simd::load<V>(x + i))));
-      a1 = op(a1, f(xf.apply(simd::load<V>(x + i + W))));
-      a2 = op(a2, f(xf.apply(simd::load<V>(x + i + 2 * W))));
-      a3 = op(a3, f(xf.apply(simd::load<V>(x + i + 3 * W))));
-    }
-    for (; i + W <= n; i += W) a0 = op(a0, f(xf.apply(simd::load<V>(x + i))));
+    for (; i + Acc * W <= n; i += Acc * W)
+      for (int j = 0; j < Acc; ++j) a[j] = op(a[j], f(xf.apply(simd::load<V>(x + i + j * W))));
+    for (; i + W <= n; i += W) a[0] = op(a[0], f(xf.apply(simd::load<V>(x + i))));
   }
   for (; i < n; i += W) {
     const V v = f(xf.apply(load_block<V>(x, i, n, stride, identity)));
-    a1 = op(a1, simd::select(valid_lanes<V>(i, n), v, V(identity)));
+    a[Acc - 1] = op(a[Acc - 1], simd::select(valid_lanes<V>(i, n), v, V(identity)));
   }
-  return op(op(a0, a1), op(a2, a3));
+  if constexpr (Acc == 4) return op(op(a[0], a[1]), op(a[2], a[3]));
+  else if constexpr (Acc == 2) return op(a[0], a[1]);
+  else return a[0];
+}
+
+// Which exp the sums use: the 1-ulp one in the public lse / softmax kernels, the
+// loss-tolerance one (math::exp_loss_v) inside the losses.
+struct ExactExp {
+  template <class V> V operator()(const V &d) const { return math::exp_le0_v(d); }
+};
+struct LossExp {
+  template <class V> V operator()(const V &d) const { return math::exp_loss_v(d); }
+};
+
+template <class V, class Xf> inline simd::value_t<V> chunk_max(const simd::value_t<V> *x, int64_t len, int64_t stride,
+                                                               const Xf &xf) {
+  using T = simd::value_t<V>;
+  return simd::hmax(row_reduce<V, 4>(
+      x, len, stride, xf, -std::numeric_limits<T>::infinity(), [](const V &y) { return y; },
+      [](const V &a, const V &b) { return simd::vmax(a, b); }));
 }
 
 // (max, sum of exp(y - max)) of one chunk: two passes, the second from L1.
-template <class V, class Xf>
+template <class V, class Exp, class Xf>
 inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
                              simd::value_t<V> &m, double &s) {
   using T = simd::value_t<V>;
-  m = simd::hmax(row_reduce<V>(
-      x, len, stride, xf, -std::numeric_limits<T>::infinity(), [](const V &y) { return y; },
-      [](const V &a, const V &b) { return simd::vmax(a, b); }));
+  m = chunk_max<V>(x, len, stride, xf);
   if (m == -std::numeric_limits<T>::infinity()) {  // all -inf: nothing to add
     s = 0;
     return;
   }
   const V mv(m);
-  s = double(simd::hsum(row_reduce<V>(
-      x, len, stride, xf, T(0), [&](const V &y) { return math::exp_le0_v(y - mv); },
+  s = double(simd::hsum(row_reduce<V, 1>(
+      x, len, stride, xf, T(0), [&](const V &y) { return Exp{}(y - mv); },
       [](const V &a, const V &b) { return a + b; })));
 }
 
@@ -109,30 +126,8 @@ template <class T> struct RowLse {
   double log_sum;
 };
 
-// One read of the row from memory: per fixed chunk (L1-resident) its max and sum of
-// exp(y - chunk max), merged online in chunk order within a part and in part order across
-// parts (row_split.hpp), so the bits do not depend on the thread count.
-template <class V, class Xf>
-inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                                        int threads = 1) {
-  using T = simd::value_t<V>;
-  constexpr double ninf = -std::numeric_limits<double>::infinity();
-  const RowSplit split = row_split(n);
-  double part_m[kMaxRowParts], part_s[kMaxRowParts];
-  for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
-    double m = ninf, sum = 0;
-    for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
-      T mc;
-      double sc;
-      chunk_max_sumexp<V>(x + c0 * stride, std::min(p1 - c0, kSumChunk), stride, xf, mc, sc);
-      merge_max_sum(m, sum, double(mc), sc);
-    }
-    part_m[p] = m;
-    part_s[p] = sum;
-  });
-  double m = ninf, sum = 0;
-  for (int64_t p = 0; p < split.parts; ++p) merge_max_sum(m, sum, part_m[p], part_s[p]);
-
+// lse of a row from its merged (m, s), with the non-finite cases of docs/SEMANTICS.md.
+template <class T> RowLse<T> finish_row_lse(double m, double sum, const T *x, int64_t n, int64_t stride) {
   RowLse<T> r;
   r.max = T(m);  // exact: a max of T values
   r.sum = sum;
@@ -155,6 +150,32 @@ inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, in
   return r;
 }
 
+// One read of the row from memory: per fixed chunk (L1-resident) its max and sum of
+// exp(y - chunk max), merged online in chunk order within a part and in part order across
+// parts (row_split.hpp), so the bits do not depend on the thread count.
+template <class V, class Exp, class Xf>
+inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                                        int threads) {
+  using T = simd::value_t<V>;
+  constexpr double ninf = -std::numeric_limits<double>::infinity();
+  const RowSplit split = row_split(n);
+  double part_m[kMaxRowParts], part_s[kMaxRowParts];
+  for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
+    double m = ninf, sum = 0;
+    for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
+      T mc;
+      double sc;
+      chunk_max_sumexp<V, Exp>(x + c0 * stride, std::min(p1 - c0, kSumChunk), stride, xf, mc, sc);
+      merge_max_sum(m, sum, double(mc), sc);
+    }
+    part_m[p] = m;
+    part_s[p] = sum;
+  });
+  double m = ninf, sum = 0;
+  for (int64_t p = 0; p < split.parts; ++p) merge_max_sum(m, sum, part_m[p], part_s[p]);
+  return finish_row_lse(m, sum, x, n, stride);
+}
+
 // ---- row kernels of the public lse / softmax / lse_partial functions (stride 1)
 
 template <class V>
@@ -163,7 +184,7 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
   using T = simd::value_t<V>;
   const Identity<T> id;
   for (int64_t r = r0; r < r1; ++r) {
-    const RowLse<T> s = row_lse<V>(x + r * cols, cols, 1, id, threads);
+    const RowLse<T> s = row_lse<V, ExactExp>(x + r * cols, cols, 1, id, threads);
     if (lse_out) lse_out[r] = T(s.lse);
     if (max_out) {
       // lse_partial: (max, sum) with the same conventions; NaN rows give NaN in both.
@@ -182,7 +203,7 @@ void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t col
   for (int64_t r = r0; r < r1; ++r) {
     const T *xr = x + r * cols;
     T *yr = y + r * cols;
-    const RowLse<T> s = row_lse<V>(xr, cols, 1, id, threads);
+    const RowLse<T> s = row_lse<V, ExactExp>(xr, cols, 1, id, threads);
     // A +inf or all -inf row: exp(x - lse) and x - lse give the documented NaN entries.
     const bool finite = std::isfinite(s.max);
     const V shift(finite ? s.max : T(s.lse));

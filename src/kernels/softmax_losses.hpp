@@ -9,6 +9,8 @@
 // when smoothing is on) and the label's own part, handled as one scalar term.
 #pragma once
 
+#include <type_traits>
+
 #include "kernels/loss_call.hpp"
 #include "kernels/row_stats.hpp"
 
@@ -60,9 +62,31 @@ template <class V, class Xf> struct SoftmaxRow {
     }
   }
 
+  // sum of e = exp(y - m) over a contiguous row (K = 1), storing e into g (g may be x):
+  // the order and bits of row_lse's sum pass (row_reduce with one accumulator).
+  double sum_storing_exp(T *g, T m) const {
+    const int64_t n = c.C;
+    const V mv(m);
+    V a(T(0));
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      const V e = LossExp{}(xf.apply(simd::load<V>(x + i)) - mv);
+      simd::store(g + i, e);
+      a += e;
+    }
+    if (i < n) {
+      const V e = LossExp{}(xf.apply(load_block<V>(x, i, n, 1, T(0))) - mv);
+      store_block(g, i, n, 1, e);
+      a += simd::select(valid_lanes<V>(i, n), e, V(T(0)));
+    }
+    return double(simd::hsum(a));
+  }
+
   // grad_c = scale * (G * softmax_c - coef_c) * dy_c/dx_c, where coef_c is the vector part
   // (when vector_coef) plus label_coef at the label (label >= 0). The scale comes last, so a
   // MEAN over a zero denominator gives g / 0 (+-inf or NaN) as the formula does.
+  // ExpStored: g already holds exp(y - max) (sum_storing_exp; identity transform only).
+  template <bool ExpStored>
   void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef,
                 int threads) const {
     const int64_t n = c.C, K = c.K;
@@ -71,8 +95,9 @@ template <class V, class Xf> struct SoftmaxRow {
     const V pfac(T(double(G) * (finite ? 1.0 / st.sum : 1.0)));
     for_each_part(row_split(n), n, threads, [&](int64_t, int64_t c0, int64_t c1) {
       for (int64_t i = c0; i < c1; i += W) {
-        const V xv = load_block<V>(x, i, c1, K, T(0));
-        V gv = pfac * math::exp_le0_v(xf.apply(xv) - shift);
+        const V xv = ExpStored ? V(T(0)) : load_block<V>(x, i, c1, K, T(0));
+        const V e = ExpStored ? load_block<V>(g, i, c1, K, T(0)) : LossExp{}(xf.apply(xv) - shift);
+        V gv = pfac * e;
         if (vector_coef) gv -= coef(i);
         if (label >= 0) gv -= at_lane<V>(i, label, label_coef);
         store_block(g, i, c1, K, (gv * xf.deriv(xv)) * V(scale));
@@ -87,6 +112,12 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
   using T = simd::value_t<V>;
   const int64_t C = c.C, K = c.K;
   const double smooth = double(c.smoothing);
+  const bool vector_coef = !sparse || smooth != 0;
+  // Rows of one chunk with a contiguous gradient (the training case): the sum pass stores
+  // exp(y - max) into the gradient row and the gradient pass scales it instead of computing
+  // exp again. In place too: the label's logit and the linear terms are read first, and x
+  // is not read after the sum pass. Same bits as the general route.
+  const bool store_exp = c.grad && K == 1 && C <= kSumChunk && std::is_same_v<Xf, Identity<T>>;
   double total = 0;
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t b = s / K, k = s % K;
@@ -96,15 +127,25 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     if (sparse && c.skip_ignored(s, label, base)) continue;
     const SoftmaxRow<V, Xf> row{c, xf, c.x + base, sparse ? nullptr : c.targets + base,
                                 T(1 - smooth), T(smooth / double(C))};
-    const RowLse<T> st = row_lse<V>(row.x, C, K, xf, c.row_threads);
-    const double m = double(st.max);
 
     double D = 0, A = 0;
-    const bool vector_coef = !sparse || smooth != 0;
-    if (vector_coef) row.linear_terms(st.max, D, A, c.row_threads);
+    T y_label = 0;
+    RowLse<T> st;
+    const T max_first = store_exp ? chunk_max<V>(row.x, C, 1, xf) : T(0);
+    const bool stored = store_exp && std::isfinite(max_first);  // else the non-finite rules
+    if (stored) {
+      if (vector_coef) row.linear_terms(max_first, D, A, 1);
+      if (sparse) y_label = row.x[label];
+      st = finish_row_lse<T>(double(max_first), row.sum_storing_exp(g, max_first), row.x, C, 1);
+    } else {
+      st = row_lse<V, LossExp>(row.x, C, K, xf, c.row_threads);
+      if (vector_coef) row.linear_terms(st.max, D, A, c.row_threads);
+      if (sparse) y_label = xf.apply(row.x[label * K]);
+    }
+    const double m = double(st.max);
+
     double label_coef = 0;
     if (sparse) {
-      const T y_label = xf.apply(row.x[label * K]);
       label_coef = (1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0);
       if (label_coef != 0) D += label_coef * (m - double(y_label));
       A += label_coef;
@@ -121,7 +162,8 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
       const T G = T(z != 0 ? A + 2 * z * st.lse : A);  // z = 0 with lse = inf must not be NaN
-      row.gradient(g, st, scale, G, vector_coef, label, T(label_coef), c.row_threads);
+      if (stored) row.template gradient<true>(g, st, scale, G, vector_coef, label, T(label_coef), 1);
+      else row.template gradient<false>(g, st, scale, G, vector_coef, label, T(label_coef), c.row_threads);
     }
   }
   return total;
