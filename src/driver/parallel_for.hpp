@@ -15,6 +15,7 @@ constexpr int64_t kMaxBlocks = 1024;
 
 inline int64_t block_count(int64_t units) { return std::min<int64_t>(units, kMaxBlocks); }
 inline int64_t block_begin(int64_t block, int64_t blocks, int64_t units) {
+  if (blocks == units) return block;  // one unit per block: no division (tiny calls)
   return units / blocks * block + std::min(block, units % blocks);
 }
 

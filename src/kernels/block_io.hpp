@@ -20,29 +20,34 @@ template <class V> inline bool is_direct(int64_t i, int64_t n, int64_t stride) {
 }
 
 template <class V>
-inline V load_block(const simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride,
+XENT_ALWAYS_INLINE V load_block(const simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride,
                     simd::value_t<V> pad) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(width_v<V>);
   if (is_direct<V>(i, n, stride)) return simd::load<V>(p + i);
   if (stride == 0) return simd::splat<V>(p[0]);
-  alignas(64) T buf[W];
   const int64_t m = std::min(W, n - i);
+  if (stride == 1) return simd::load_partial<V>(p + i, m, pad);
+  alignas(64) T buf[W];
   for (int64_t j = 0; j < W; ++j) buf[j] = j < m ? p[(i + j) * stride] : pad;
   return simd::load<V>(buf);
 }
 
 template <class V>
-inline void store_block(simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride, const V &v) {
+XENT_ALWAYS_INLINE void store_block(simd::value_t<V> *p, int64_t i, int64_t n, int64_t stride, const V &v) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(width_v<V>);
   if (is_direct<V>(i, n, stride)) {
     simd::store(p + i, v);
     return;
   }
+  const int64_t m = std::min(W, n - i);
+  if (stride == 1) {
+    simd::store_partial(p + i, m, v);
+    return;
+  }
   alignas(64) T buf[W];
   simd::store(buf, v);
-  const int64_t m = std::min(W, n - i);
   for (int64_t j = 0; j < m; ++j) p[(i + j) * stride] = buf[j];
 }
 

@@ -93,7 +93,7 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
   const bool vector_coef = !sparse || smooth != 0;
   double total = 0;
   for (int64_t s = s0; s < s1; ++s) {
-    const int64_t b = s / K, k = s % K, base = b * C * K + k;
+    const int64_t base = c.sample_base(s);
     T *g = c.grad ? c.grad + base : nullptr;
     const int64_t label = sparse ? c.label(s) : -1;
     if (sparse && c.skip_ignored(s, label, base)) continue;

@@ -45,6 +45,9 @@ template <class T> struct LossCall {
   T grad_scale = 1;   // 1, or 1/denominator under MEAN
   int row_threads = 1;  // threads inside one row (few long rows); results do not depend on it
 
+  // Offset of sample s = (b, k) in the (B, C, K) input: b*C*K + k (no division when K = 1).
+  int64_t sample_base(int64_t s) const { return K == 1 ? s * C : s / K * C * K + s % K; }
+
   int64_t label(int64_t sample) const {
     return labels64 ? labels64[sample] : int64_t(labels32[sample]);
   }

@@ -41,17 +41,21 @@ template <class T> struct SoftCap {
 // parallelism and more accumulators would spill its constants from the 16 AVX2 registers),
 // then single vectors, then a padded tail whose invalid lanes are replaced by `identity`.
 // The combination order is fixed.
+// prefetch > 0 (contiguous rows): also prefetches x[i + prefetch] as it goes, so the next
+// chunk streams in from memory while this compute-bound pass runs from L1.
 template <class V, int Acc, class Xf, class F, class Op>
 inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                    simd::value_t<V> identity, F f, Op op) {
+                    simd::value_t<V> identity, F f, Op op, int64_t prefetch = 0) {
   static_assert(Acc == 1 || Acc == 2 || Acc == 4, "a pairwise combination tree");
   constexpr int64_t W = int64_t(simd::width_v<V>);
   V a[Acc];
   for (int j = 0; j < Acc; ++j) a[j] = V(identity);
   int64_t i = 0;
   if (stride == 1) {
-    for (; i + Acc * W <= n; i += Acc * W)
+    for (; i + Acc * W <= n; i += Acc * W) {
+      if (prefetch > 0) __builtin_prefetch(x + i + prefetch);
       for (int j = 0; j < Acc; ++j) a[j] = op(a[j], f(xf.apply(simd::load<V>(x + i + j * W))));
+    }
     for (; i + W <= n; i += W) a[0] = op(a[0], f(xf.apply(simd::load<V>(x + i))));
   }
   for (; i < n; i += W) {
@@ -93,7 +97,7 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
   const V mv(m);
   s = double(simd::hsum(row_reduce<V, 1>(
       x, len, stride, xf, T(0), [&](const V &y) { return Exp{}(y - mv); },
-      [](const V &a, const V &b) { return a + b; })));
+      [](const V &a, const V &b) { return a + b; }, len)));
 }
 
 // Online merge of (max, sum) pairs: (m, s) absorbs (mc, sc). NaN stays NaN.
@@ -158,6 +162,13 @@ inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, in
                                         int threads) {
   using T = simd::value_t<V>;
   constexpr double ninf = -std::numeric_limits<double>::infinity();
+  if (n <= kSumChunk) {  // one chunk, one part (the same bits without the split)
+    T mc;
+    double sc, m = ninf, sum = 0;
+    chunk_max_sumexp<V, Exp>(x, n, stride, xf, mc, sc);
+    merge_max_sum(m, sum, double(mc), sc);
+    return finish_row_lse(m, sum, x, n, stride);
+  }
   const RowSplit split = row_split(n);
   double part_m[kMaxRowParts], part_s[kMaxRowParts];
   for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {

@@ -70,6 +70,7 @@ template <class V, class Xf> struct SoftmaxRow {
     V a(T(0));
     int64_t i = 0;
     for (; i + W <= n; i += W) {
+      __builtin_prefetch(x + i + n);  // the next row, as in row_reduce
       const V e = LossExp{}(xf.apply(simd::load<V>(x + i)) - mv);
       simd::store(g + i, e);
       a += e;
@@ -92,7 +93,20 @@ template <class V, class Xf> struct SoftmaxRow {
     const int64_t n = c.C, K = c.K;
     const bool finite = std::isfinite(st.max);
     const V shift(finite ? st.max : T(st.lse));
-    const V pfac(T(double(G) * (finite ? 1.0 / st.sum : 1.0)));
+    const T pf = T(double(G) * (finite ? 1.0 / st.sum : 1.0));
+    const V pfac(pf);
+    if constexpr (ExpStored) {
+      if (!vector_coef) {
+        // The common case as a tight loop: g = (pfac e) * scale, then the label's entry
+        // redone with its term; the same operations, so the same bits, as below.
+        const T e_label = label >= 0 ? g[label] : T(0);
+        int64_t i = 0;
+        for (; i + W <= n; i += W) simd::store(g + i, (pfac * simd::load<V>(g + i)) * V(scale));
+        if (i < n) store_block(g, i, n, 1, (pfac * load_block<V>(g, i, n, 1, T(0))) * V(scale));
+        if (label >= 0) g[label] = (pf * e_label - label_coef) * scale;
+        return;
+      }
+    }
     for_each_part(row_split(n), n, threads, [&](int64_t, int64_t c0, int64_t c1) {
       for (int64_t i = c0; i < c1; i += W) {
         const V xv = ExpStored ? V(T(0)) : load_block<V>(x, i, c1, K, T(0));
@@ -120,8 +134,7 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
   const bool store_exp = c.grad && K == 1 && C <= kSumChunk && std::is_same_v<Xf, Identity<T>>;
   double total = 0;
   for (int64_t s = s0; s < s1; ++s) {
-    const int64_t b = s / K, k = s % K;
-    const int64_t base = b * C * K + k;
+    const int64_t base = c.sample_base(s);
     T *g = c.grad ? c.grad + base : nullptr;
     const int64_t label = sparse ? c.label(s) : -1;
     if (sparse && c.skip_ignored(s, label, base)) continue;

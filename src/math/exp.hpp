@@ -88,7 +88,7 @@ template <class V> inline V expf_normal(const V &x) {
 
 }  // namespace detail
 
-template <class V> inline V exp_v(const V &x) {
+template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
   using T = simd::value_t<V>;
   using simd::fma;
   if constexpr (std::is_same_v<T, float>) {

@@ -12,8 +12,16 @@
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>  // every x86 intrinsic is declared; each is used only under its ISA
+#endif
 
 #include "simd/isa_namespace.hpp"
+
+// For helpers that sit in every inner loop, where a call per vector costs more than the
+// work (GCC declined to inline load_block into the gradient loop, and exp_v, with its
+// rare-case branch, into the exp kernel).
+#define XENT_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace xent::XENT_ISA_NS::simd {
 
@@ -76,6 +84,64 @@ template <class V> inline void store(value_t<V> *p, const V &v) {
   else v.store_unaligned(p);
 }
 template <class V> inline V splat(value_t<V> x) { return V(x); }
+
+// Lanes 0..m-1 from p[0..m-1] and `pad` in the others, for 0 < m < width, reading only
+// those m elements; the partial store writes only them. AVX2 and AVX-512 have masked
+// moves (a tiny row's tail costs a few instructions instead of a per-lane copy loop);
+// other targets go through a stack buffer.
+namespace detail {
+template <class V> constexpr bool has_avx512_mask() {
+  if constexpr (is_scalar_v<V>) return false;
+  else return std::is_base_of_v<xsimd::avx512f, typename V::arch_type>;
+}
+template <class V> constexpr bool has_avx2_maskmov() {
+  if constexpr (is_scalar_v<V>) return false;
+  else return std::is_base_of_v<xsimd::avx2, typename V::arch_type>;
+}
+#if defined(__x86_64__) || defined(__i386__)
+template <class T> inline __m256i avx2_first_lanes(int64_t m) {
+  if constexpr (sizeof(T) == 4) return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(m)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  else return _mm256_cmpgt_epi64(_mm256_set1_epi64x(m), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+#endif
+}  // namespace detail
+
+template <class V> inline V load_partial(const value_t<V> *p, int64_t m, value_t<V> pad) {
+  using T = value_t<V>;
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (detail::has_avx512_mask<V>()) {
+    if constexpr (sizeof(T) == 4) return _mm512_mask_loadu_ps(_mm512_set1_ps(pad), __mmask16((1u << m) - 1), p);
+    else return _mm512_mask_loadu_pd(_mm512_set1_pd(pad), __mmask8((1u << m) - 1), p);
+  } else if constexpr (detail::has_avx2_maskmov<V>()) {
+    const __m256i k = detail::avx2_first_lanes<T>(m);
+    if constexpr (sizeof(T) == 4)
+      return _mm256_blendv_ps(_mm256_set1_ps(pad), _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
+    else return _mm256_blendv_pd(_mm256_set1_pd(pad), _mm256_maskload_pd(p, k), _mm256_castsi256_pd(k));
+  }
+#endif
+  alignas(64) T buf[width_v<V>];
+  for (std::size_t j = 0; j < width_v<V>; ++j) buf[j] = int64_t(j) < m ? p[j] : pad;
+  return load<V>(buf);
+}
+
+template <class V> inline void store_partial(value_t<V> *p, int64_t m, const V &v) {
+  using T = value_t<V>;
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (detail::has_avx512_mask<V>()) {
+    if constexpr (sizeof(T) == 4) _mm512_mask_storeu_ps(p, __mmask16((1u << m) - 1), v);
+    else _mm512_mask_storeu_pd(p, __mmask8((1u << m) - 1), v);
+    return;
+  } else if constexpr (detail::has_avx2_maskmov<V>()) {
+    const __m256i k = detail::avx2_first_lanes<T>(m);
+    if constexpr (sizeof(T) == 4) _mm256_maskstore_ps(p, k, v);
+    else _mm256_maskstore_pd(p, k, v);
+    return;
+  }
+#endif
+  alignas(64) T buf[width_v<V>];
+  store(buf, v);
+  for (int64_t j = 0; j < m; ++j) p[j] = buf[j];
+}
 
 // ---- arithmetic
 template <class V> inline V fma(const V &a, const V &b, const V &c) {

@@ -1,0 +1,85 @@
+// The softmax-with-logits kernels take different routes for the same arithmetic: rows of
+// up to one 4096-element chunk with a contiguous gradient store exp(y - max) in the
+// gradient and scale it (a tight loop when there is no smoothing), other rows compute exp
+// twice, (B, C, K) layouts go through strided blocks. The results must be the same bits:
+// the loss with or without a gradient, in place or not, and a row in the (B, C, 2) layout
+// equal to the same row in (B, C, 1).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "support/random.hpp"
+#include "xent/xent.h"
+
+namespace {
+
+template <class T> bool same_bits(const std::vector<T> &a, const std::vector<T> &b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+struct Run {
+  std::vector<float> loss, grad;
+};
+
+// (B, C) logits x through the f32 sparse loss; inner K = 2 duplicates every row into both
+// inner positions (the strided route).
+Run run(const std::vector<float> &x, const std::vector<int64_t> &labels, int64_t B, int64_t C, int64_t K,
+        bool with_grad, bool in_place, double smoothing) {
+  std::vector<float> in(x.size() * size_t(K));
+  std::vector<int64_t> lab(labels.size() * size_t(K));
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t k = 0; k < K; ++k) in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
+    for (int64_t k = 0; k < K; ++k) lab[size_t(b * K + k)] = labels[size_t(b)];
+  }
+  xent_options o;
+  xent_options_init(&o);
+  o.inner = K;
+  o.label_smoothing = smoothing;
+  Run r;
+  r.loss.assign(size_t(B * K), -1.0f);
+  std::vector<float> g(in.size(), -1.0f);
+  float *gp = with_grad ? (in_place ? in.data() : g.data()) : nullptr;
+  REQUIRE(xent_sparse_softmax_ce_with_logits_f32(in.data(), lab.data(), B, C, &o, r.loss.data(), gp) == XENT_OK);
+  if (with_grad) {
+    const std::vector<float> &full = in_place ? in : g;
+    for (int64_t b = 0; b < B; ++b)  // inner position 0 of every row
+      for (int64_t c = 0; c < C; ++c) r.grad.push_back(full[size_t((b * C + c) * K)]);
+  }
+  if (K > 1) {
+    std::vector<float> first;
+    for (int64_t b = 0; b < B; ++b) first.push_back(r.loss[size_t(b * K)]);
+    r.loss = first;
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("softmax CE: fused, tight, two-exp and strided routes give the same bits", "[softmax][paths]") {
+  for (int64_t C : {1, 7, 10, 33, 1024, 4096, 4097, 9000}) {
+    for (double smoothing : {0.0, 0.1}) {
+      const int64_t B = 5;
+      xt::Rng rng(uint64_t(C) * 31 + uint64_t(smoothing * 10));
+      std::vector<float> x(size_t(B * C));
+      for (float &v : x) v = float(rng.uniform(-8, 8));
+      x[size_t(2 * C) + size_t(C / 2)] = -std::numeric_limits<float>::infinity();  // a masked class
+      std::vector<int64_t> labels;
+      for (int64_t b = 0; b < B; ++b) labels.push_back((b * 7919) % C);
+      INFO("C = " << C << ", smoothing " << smoothing);
+      const Run loss_only = run(x, labels, B, C, 1, false, false, smoothing);
+      const Run fused = run(x, labels, B, C, 1, true, false, smoothing);
+      const Run in_place = run(x, labels, B, C, 1, true, true, smoothing);
+      const Run strided = run(x, labels, B, C, 2, true, false, smoothing);
+      CHECK(same_bits(loss_only.loss, fused.loss));
+      CHECK(same_bits(fused.loss, in_place.loss));
+      CHECK(same_bits(fused.grad, in_place.grad));
+      CHECK(same_bits(fused.loss, strided.loss));
+      CHECK(same_bits(fused.grad, strided.grad));
+    }
+  }
+}
