@@ -33,6 +33,7 @@ bool overlaps(const Buffer &x, const Buffer &y) {
 xent_status check_no_alias(const char *fn, std::initializer_list<Buffer> outputs,
                            std::initializer_list<Buffer> inputs, const void *inplace_out) {
   for (const Buffer *o = outputs.begin(); o != outputs.end(); ++o) {
+    if (!o->p || o->bytes == 0) continue;  // NULL grad, empty batch: nothing to overlap
     for (const Buffer &i : inputs) {
       if (!overlaps(*o, i)) continue;
       const bool in_place =

@@ -62,8 +62,10 @@ template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
   if (xent_status s = element_count(a.fn, "batch * classes * inner", a.batch, a.classes, o.inner, sizeof(T), &n_in))
     return s;
   n_samples = a.batch * o.inner;  // <= n_in
-  if (xent_status s = check_option_values(a.fn, o)) return s;
-  if (xent_status s = check_options_apply(a.fn, o, a.v)) return s;
+  if (a.opts) {  // the defaults are valid and apply to every variant
+    if (xent_status s = check_option_values(a.fn, o)) return s;
+    if (xent_status s = check_options_apply(a.fn, o, a.v)) return s;
+  }
 
   const bool elementwise = is_elementwise(a.v);
   const int64_t n_loss = o.reduction != XENT_REDUCTION_NONE ? 1 : elementwise ? n_in : n_samples;
