@@ -20,12 +20,18 @@ if [ ! -f "$asan/build.ninja" ]; then
     || { cat "$asan.setup.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Only the test binaries (not the exhaustive ulp sweep, far too slow under ASan).
-targets=()
+# The target list is read whole first: ninja writes it line by line, so a `grep -q` reading
+# the pipe would exit at its match and SIGPIPE ninja, failing the pipeline under pipefail.
+targets=() all_targets="$(ninja -C "$asan" -t targets all 2>&1)"
 for t in tests/xent_tests tests/hostile/xent_hostile; do
-  ninja -C "$asan" -t targets all 2>/dev/null | grep -q "^$t:" && targets+=("$t")
+  [[ $'\n'"$all_targets" == *$'\n'"$t:"* ]] && targets+=("$t")
 done
+if [ ${#targets[@]} -eq 0 ]; then
+  echo "no test targets in $asan (ninja -t targets all printed:)"; echo "$all_targets" | tail -20
+  echo "0 passed, 1 failed"; exit 1
+fi
 start=$SECONDS
-if [ ${#targets[@]} -eq 0 ] || ! ninja -C "$asan" "${targets[@]}" >"$asan/ninja.log" 2>&1; then
+if ! ninja -C "$asan" "${targets[@]}" >"$asan/ninja.log" 2>&1; then
   tail -40 "$asan/ninja.log" 2>/dev/null
   echo "0 passed, 1 failed"
   exit 1
