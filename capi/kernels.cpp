@@ -1,5 +1,6 @@
 // The kernel entry points: element-wise math, logsumexp, softmax, log_softmax and the
 // sharded lse pair. Validation, then the active ISA's kernels over deterministic blocks.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -17,6 +18,8 @@ xent_status need(const char *fn, const void *p, const char *name) {
   return p ? XENT_OK : fail(XENT_ERR_NULL_POINTER, fn, "%s is NULL", name);
 }
 
+constexpr int64_t kUnaryGrain = 4096;
+
 template <class T> xent_status unary(const char *fn, Unary op, const T *x, T *y, int64_t n) {
   return guarded(fn, [&]() -> xent_status {
     if (xent_status s = need(fn, x, "x")) return s;
@@ -27,7 +30,13 @@ template <class T> xent_status unary(const char *fn, Unary op, const T *x, T *y,
     const std::size_t bytes = std::size_t(n) * sizeof(T);
     if (xent_status s = check_no_alias(fn, {{"y", y, bytes}}, {{"x", x, bytes}}, y)) return s;
     const auto kernel = kernels<T>().unary[int(op)];
-    parallel_blocks(n, threads_for(n, 0), [&](int64_t, int64_t i0, int64_t i1) { kernel(x + i0, y + i0, i1 - i0); });
+    // Blocks of kUnaryGrain elements: element-wise results do not depend on the cut, and a
+    // block per element (n <= kMaxBlocks) would run every element through the tail path.
+    const int64_t units = (n + kUnaryGrain - 1) / kUnaryGrain;
+    parallel_blocks(units, threads_for(n, 0), [&](int64_t, int64_t u0, int64_t u1) {
+      const int64_t i0 = u0 * kUnaryGrain, i1 = std::min(n, u1 * kUnaryGrain);
+      kernel(x + i0, y + i0, i1 - i0);
+    });
     return XENT_OK;
   });
 }

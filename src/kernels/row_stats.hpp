@@ -205,12 +205,20 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
   }
 }
 
+// y = f(x) over [c0, c1) of a contiguous row: whole vectors directly, then a masked tail.
+template <class V, class F>
+XENT_ALWAYS_INLINE void map_row(const simd::value_t<V> *x, simd::value_t<V> *y, int64_t c0, int64_t c1, F f) {
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  int64_t i = c0;
+  for (; i + W <= c1; i += W) simd::store(y + i, f(simd::load<V>(x + i)));
+  if (i < c1) store_block(y, i, c1, 1, f(load_block<V>(x, i, c1, 1, simd::value_t<V>(0))));
+}
+
 template <class V>
 void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
                   simd::value_t<V> *y, bool log_output, int threads) {
   using T = simd::value_t<V>;
   const Identity<T> id;
-  constexpr int64_t W = int64_t(simd::width_v<V>);
   for (int64_t r = r0; r < r1; ++r) {
     const T *xr = x + r * cols;
     T *yr = y + r * cols;
@@ -220,11 +228,10 @@ void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t col
     const V shift(finite ? s.max : T(s.lse));
     const V log_sum(T(finite ? s.log_sum : 0));
     const V inv_sum(T(finite ? 1.0 / s.sum : 1.0));
-    for_each_part(row_split(cols), cols, threads, [&](int64_t, int64_t c0, int64_t c1) {
-      for (int64_t i = c0; i < c1; i += W) {
-        const V d = load_block<V>(xr, i, c1, 1, T(0)) - shift;
-        store_block(yr, i, c1, 1, log_output ? d - log_sum : math::exp_le0_v(d) * inv_sum);
-      }
+    // The output pass per part, with the branch on log_output outside the vector loop.
+    for_each_part(row_split(cols), cols, threads, [=](int64_t, int64_t c0, int64_t c1) {
+      if (log_output) map_row<V>(xr, yr, c0, c1, [=](const V &v) { return (v - shift) - log_sum; });
+      else map_row<V>(xr, yr, c0, c1, [=](const V &v) { return math::exp_le0_v(v - shift) * inv_sum; });
     });
   }
 }

@@ -488,7 +488,7 @@ template <class T, class L>
 Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o, int64_t B, int64_t C, int64_t K,
                    double gs) {
   const bool sparse = xent::is_sparse(v), elementwise = xent::is_elementwise(v);
-  const double s = o.label_smoothing, eps = o.epsilon, inf = HUGE_VAL;
+  const double s = o.label_smoothing, eps = o.epsilon;
   auto cw = [&](int64_t c) { return in.cw.empty() ? 1.0 : double(in.cw[size_t(c)]); };
   auto swt = [&](int64_t u) { return in.sw.empty() ? 1.0 : double(in.sw[size_t(u)]); };
   auto at = [&](const std::vector<T> &a, int64_t b, int64_t c, int64_t k) { return double(a[size_t((b * C + c) * K + k)]); };
@@ -525,6 +525,7 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
         return cw(c) * t;
       };
       double W = 0, Wmax = 0, ls = 0, g = 0;
+      bool clip_edge = false;
       if (v == Variant::softmax_ce_with_logits || v == Variant::sparse_softmax_ce_with_logits) {
         double M = 0, Mfinite = 0;
         bool negative = false;
@@ -546,12 +547,15 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
           const double uu = at(in.x, b, c, k) / S, q = std::clamp(uu, eps, 1 - eps), gc = coef(c) / q;
           ls += std::fabs(coef(c)) * (1 + std::fabs(std::log(q)));
           gmax = std::max(gmax, std::fabs(gc)), gu += std::fabs(gc * uu);
-          if (std::fabs(uu - eps) <= band * eps || std::fabs(1 - uu - eps) <= band) gmax = inf;
+          // The sum S may differ in its last bits between ISA paths, so u may fall on either
+          // side of the clip: the gradient row may jump, and with a non-finite weight or scale
+          // (inf * 0, NaN * 0) one side may be NaN. Any pair is accepted there.
+          if (std::fabs(uu - eps) <= band * eps || std::fabs(1 - uu - eps) <= band) clip_edge = true;
         }
         g = (gmax + gu) / std::fabs(S);
       }
       r.loss[size_t(u)] = r.unit[size_t(u)] = ls == kLoose ? kLoose : std::fabs(w_s) * ls;
-      for (int64_t c = 0; c < C; ++c) r.grad[size_t((b * C + c) * K + k)] = std::fabs(w_s * gs) * g;
+      for (int64_t c = 0; c < C; ++c) r.grad[size_t((b * C + c) * K + k)] = clip_edge ? kLoose : std::fabs(w_s * gs) * g;
     }
   return r;
 }
