@@ -130,16 +130,10 @@ template <class T> struct RowLse {
   double log_sum;
 };
 
-// lse of a row from its merged (m, s), with the non-finite cases of docs/SEMANTICS.md.
-template <class T> RowLse<T> finish_row_lse(double m, double sum, const T *x, int64_t n, int64_t stride) {
+// The non-finite cases of finish_row_lse, out of line (rare).
+template <class T> RowLse<T> nonfinite_row_lse(double m, const T *x, int64_t n, int64_t stride) {
   RowLse<T> r;
-  r.max = T(m);  // exact: a max of T values
-  r.sum = sum;
-  if (std::isfinite(m)) {
-    r.log_sum = std::log(sum);
-    r.lse = m + r.log_sum;  // NaN in the row makes sum NaN
-    return r;
-  }
+  r.max = T(m);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (std::isnan(r.max) || row_has_nan(x, n, stride)) {
     r.sum = r.log_sum = r.lse = nan;
@@ -154,21 +148,27 @@ template <class T> RowLse<T> finish_row_lse(double m, double sum, const T *x, in
   return r;
 }
 
+// lse of a row from its merged (m, s), with the non-finite cases of docs/SEMANTICS.md.
+template <class T>
+XENT_ALWAYS_INLINE RowLse<T> finish_row_lse(double m, double sum, const T *x, int64_t n, int64_t stride) {
+  if (!std::isfinite(m)) return nonfinite_row_lse(m, x, n, stride);
+  RowLse<T> r;
+  r.max = T(m);  // exact: a max of T values
+  r.sum = sum;
+  r.log_sum = std::log(sum);
+  r.lse = m + r.log_sum;  // NaN in the row makes sum NaN
+  return r;
+}
+
 // One read of the row from memory: per fixed chunk (L1-resident) its max and sum of
 // exp(y - chunk max), merged online in chunk order within a part and in part order across
 // parts (row_split.hpp), so the bits do not depend on the thread count.
+// Rows of more than one chunk; out of line, so that short rows keep a small frame.
 template <class V, class Exp, class Xf>
-inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
-                                        int threads) {
+[[gnu::noinline]] RowLse<simd::value_t<V>> long_row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride,
+                                                         const Xf &xf, int threads) {
   using T = simd::value_t<V>;
   constexpr double ninf = -std::numeric_limits<double>::infinity();
-  if (n <= kSumChunk) {  // one chunk, one part (the same bits without the split)
-    T mc;
-    double sc, m = ninf, sum = 0;
-    chunk_max_sumexp<V, Exp>(x, n, stride, xf, mc, sc);
-    merge_max_sum(m, sum, double(mc), sc);
-    return finish_row_lse(m, sum, x, n, stride);
-  }
   const RowSplit split = row_split(n);
   double part_m[kMaxRowParts], part_s[kMaxRowParts];
   for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
@@ -185,6 +185,18 @@ inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, in
   double m = ninf, sum = 0;
   for (int64_t p = 0; p < split.parts; ++p) merge_max_sum(m, sum, part_m[p], part_s[p]);
   return finish_row_lse(m, sum, x, n, stride);
+}
+
+template <class V, class Exp, class Xf>
+inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
+                                        int threads) {
+  if (n > kSumChunk) return long_row_lse<V, Exp>(x, n, stride, xf, threads);
+  // One chunk, one part: its (max, sum) is the row's (merging it into (-inf, 0) would
+  // return it unchanged).
+  simd::value_t<V> mc;
+  double sc;
+  chunk_max_sumexp<V, Exp>(x, n, stride, xf, mc, sc);
+  return finish_row_lse(double(mc), sc, x, n, stride);
 }
 
 // ---- row kernels of the public lse / softmax / lse_partial functions (stride 1)
