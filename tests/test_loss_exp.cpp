@@ -82,3 +82,42 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
   WARN("loss exp max relative error: scalar " << scalar.worst << ", " << xsimd::default_arch::name() << " "
                                               << vector.worst);
 }
+
+// exp_loss_sum_v, the sum terms: where d >= -87.3 the bits of exp_loss_v (the stored-exp
+// gradient route relies on it), below it exp(-87.3) (about 1.2e-38, not 0), NaN kept on the
+// scalar and the vector path alike (a NaN logit must make the row's sum NaN).
+// AVX2 / AVX-512 go through the same xsimd max; tests/test_fused_paths.cpp checks the routes.
+TEST_CASE("loss exp sum terms: exp_loss_v's bits above -87.3, a vanishing term below, NaN kept",
+          "[kernels][loss-exp]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float floor_term = m::exp_loss_v(-87.3f);
+  CHECK(floor_term > 0.0f);
+  CHECK(floor_term < 1.3e-38f);
+  std::vector<float> d = {0.0f, -0.0f, -1e-7f, -0.5f, -1.0f, -10.0f, -50.0f, -87.0f, -87.3f,
+                          -87.31f, -88.0f, -1e30f, -inf, nan};
+  while (d.size() % Batch::size) d.push_back(-3.0f);
+  alignas(64) float sum_v[Batch::size], full_v[Batch::size], exp_v[Batch::size];
+  for (std::size_t i = 0; i < d.size(); i += Batch::size) {
+    const Batch b = Batch::load_unaligned(&d[i]);
+    m::exp_loss_sum_v(b).store_aligned(sum_v);
+    m::exp_loss_from_sum_term(b, m::exp_loss_sum_v(b)).store_aligned(full_v);
+    m::exp_loss_v(b).store_aligned(exp_v);
+    for (std::size_t j = 0; j < Batch::size; ++j) {
+      const float x = d[i + j], s = m::exp_loss_sum_v(x), e = m::exp_loss_v(x);
+      INFO("d = " << x);
+      if (std::isnan(x)) {
+        CHECK(std::isnan(s));
+        CHECK(std::isnan(sum_v[j]));
+        CHECK(std::isnan(full_v[j]));
+      } else if (x < -87.3f) {
+        CHECK(s == floor_term);
+        CHECK(sum_v[j] == floor_term);
+        CHECK(full_v[j] == 0.0f);
+      } else {
+        CHECK(s == e);
+        CHECK(sum_v[j] == exp_v[j]);  // each path against itself (FMA contraction may differ)
+        CHECK(full_v[j] == exp_v[j]);
+      }
+    }
+  }
+}

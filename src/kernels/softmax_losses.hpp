@@ -62,8 +62,9 @@ template <class V, class Xf> struct SoftmaxRow {
     }
   }
 
-  // sum of e = exp(y - m) over a contiguous row (K = 1), storing e into g (g may be x):
-  // the order and bits of row_lse's sum pass (row_reduce with one accumulator).
+  // sum of exp(y - m) over a contiguous row (K = 1), storing e = exp_loss_v(y - m) into g
+  // (g may be x): the terms, order and bits of row_lse's sum pass (row_reduce with one
+  // accumulator), and the e of the general gradient route.
   double sum_storing_exp(T *g, T m) const {
     const int64_t n = c.C;
     const V mv(m);
@@ -71,14 +72,14 @@ template <class V, class Xf> struct SoftmaxRow {
     int64_t i = 0;
     for (; i + W <= n; i += W) {
       __builtin_prefetch(x + i + n);  // the next row, as in row_reduce
-      const V e = LossExp{}(xf.apply(simd::load<V>(x + i)) - mv);
-      simd::store(g + i, e);
-      a += e;
+      const V d = xf.apply(simd::load<V>(x + i)) - mv, term = LossExp{}(d);
+      simd::store(g + i, math::exp_loss_from_sum_term(d, term));
+      a += term;
     }
     if (i < n) {
-      const V e = LossExp{}(xf.apply(load_block<V>(x, i, n, 1, T(0))) - mv);
-      store_block(g, i, n, 1, e);
-      a += simd::select(valid_lanes<V>(i, n), e, V(T(0)));
+      const V d = xf.apply(load_block<V>(x, i, n, 1, T(0))) - mv, term = LossExp{}(d);
+      store_block(g, i, n, 1, math::exp_loss_from_sum_term(d, term));
+      a += simd::select(valid_lanes<V>(i, n), term, V(T(0)));
     }
     return double(simd::hsum(a));
   }
@@ -110,7 +111,7 @@ template <class V, class Xf> struct SoftmaxRow {
     for_each_part(row_split(n), n, threads, [&](int64_t, int64_t c0, int64_t c1) {
       for (int64_t i = c0; i < c1; i += W) {
         const V xv = ExpStored ? V(T(0)) : load_block<V>(x, i, c1, K, T(0));
-        const V e = ExpStored ? load_block<V>(g, i, c1, K, T(0)) : LossExp{}(xf.apply(xv) - shift);
+        const V e = ExpStored ? load_block<V>(g, i, c1, K, T(0)) : math::exp_loss_v(xf.apply(xv) - shift);
         V gv = pfac * e;
         if (vector_coef) gv -= coef(i);
         if (label >= 0) gv -= at_lane<V>(i, label, label_coef);

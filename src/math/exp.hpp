@@ -144,24 +144,41 @@ template <class V> inline V exp_le0_v(const V &d) {
 // less; the sum loops are bound by multiply-add throughput): relative error < 3.5e-6 on
 // [-87.3, 0] (tests/test_loss_exp.cpp), a third of the 1e-5 loss tolerance. The errors are
 // relative per term, so the loss and the softmax stay relatively accurate even where
-// lse - y_label is tiny.
-// d < -87.3 (results under 1.2e-38, next to a sum >= 1) gives exactly 0, -inf included;
-// NaN gives NaN. f64: exp_v.
-template <class V> inline V exp_loss_v(const V &d) {
-  using T = simd::value_t<V>;
-  if constexpr (std::is_same_v<T, float>) {
-    using simd::fma;
-    V pow2k;
-    const V r = detail::expf_reduce(d, detail::expf_split(d, pow2k));
-    V u = V(0x1.5414dap-5f);
-    u = fma(u, r, V(0x1.57ceb6p-3f));
-    u = fma(u, r, V(0x1.0003f4p-1f));
-    u = fma(u, r, V(0x1.fffba8p-1f));
-    u = fma(u, r, V(1.0f));
-    return simd::select(d < V(-87.3f), V(0.0f), u * pow2k);
-  } else {
-    return exp_v(d);
-  }
+// lse - y_label is tiny. f64: exp_v.
+namespace detail {
+template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
+  using simd::fma;
+  V pow2k;
+  const V r = expf_reduce(d, expf_split(d, pow2k));
+  V u = V(0x1.5414dap-5f);
+  u = fma(u, r, V(0x1.57ceb6p-3f));
+  u = fma(u, r, V(0x1.0003f4p-1f));
+  u = fma(u, r, V(0x1.fffba8p-1f));
+  u = fma(u, r, V(1.0f));
+  return u * pow2k;
+}
+}  // namespace detail
+
+// The terms of a sum of exp: d < -87.3 (-inf included) is raised to -87.3, whose exp
+// (1.2e-38) vanishes next to the sum >= 1; one max instead of exp_loss_v's compare and
+// select. NaN gives NaN.
+template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(simd::vmax_keep_nan(V(-87.3f), d));
+  else return exp_v(d);
+}
+
+// exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
+// same computation).
+template <class V> XENT_ALWAYS_INLINE V exp_loss_from_sum_term(const V &d, const V &e) {
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) return simd::select(d < V(-87.3f), V(0.0f), e);
+  else return e;
+}
+
+// The probabilities (softmax numerators): d < -87.3 gives exactly 0, so a masked class
+// (-inf) has a gradient of exactly 0. NaN gives NaN.
+template <class V> XENT_ALWAYS_INLINE V exp_loss_v(const V &d) {
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) return exp_loss_from_sum_term(d, detail::expf_loss(d));
+  else return exp_v(d);
 }
 
 }  // namespace xent::XENT_ISA_NS::math

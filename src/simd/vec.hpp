@@ -158,6 +158,12 @@ template <class V> inline V vmax(const V &a, const V &b) {
   if constexpr (is_scalar_v<V>) return b > a ? b : a;
   else return xsimd::max(a, b);
 }
+// max(lo, b) that is NaN when b is NaN, on every path: x86's max returns its second
+// operand when unordered, NEON's max propagates NaN, and the scalar form is written so.
+template <class V> XENT_ALWAYS_INLINE V vmax_keep_nan(const V &lo, const V &b) {
+  if constexpr (is_scalar_v<V>) return b < lo ? lo : b;
+  else return xsimd::max(lo, b);
+}
 template <class V> inline V vabs(const V &a) {
   if constexpr (is_scalar_v<V>) return std::fabs(a);
   else return xsimd::abs(a);

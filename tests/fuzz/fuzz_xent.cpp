@@ -501,6 +501,7 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
       const int64_t u = b * K + k;
       const double w_s = swt(u);
       if (elementwise) {
+        bool mixed_overflow = false;
         for (int64_t c = 0; c < C; ++c) {
           const size_t i = size_t((b * C + c) * K + k);
           const double x = at(in.x, b, c, k), t = (1 - s) * at(in.t, b, c, k) + s / 2, w = cw(c) * w_s;
@@ -515,7 +516,14 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
             g = std::fabs(t) / q + std::fabs(1 - t) / rr;
           }
           r.loss[i] = ls, r.unit[size_t(b)] += ls, r.grad[i] = std::fabs(w * gs) * g;
+          // Targets outside [0, 1] or negative weights give terms of both signs; where they
+          // can overflow, one path's -inf + inf (NaN) is another's finite sum (an FMA keeps
+          // max(x, 0) - x t finite): the row's sum is not compared.
+          const bool pw_negative = v == Variant::sigmoid_ce_with_logits && !in.pw.empty() && in.pw[size_t(c)] < 0;
+          if ((w < 0 || t < 0 || t > 1 || pw_negative) && !(ls < double(std::numeric_limits<T>::max()) / 4))
+            mixed_overflow = true;
         }
+        if (mixed_overflow) r.unit[size_t(b)] = kLoose;
         continue;
       }
       const int64_t label = sparse ? int64_t(in.labels[size_t(u)]) : -1;
