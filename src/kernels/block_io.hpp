@@ -51,6 +51,15 @@ XENT_ALWAYS_INLINE void store_block(simd::value_t<V> *p, int64_t i, int64_t n, i
   for (int64_t j = 0; j < m; ++j) p[(i + j) * stride] = buf[j];
 }
 
+// y = f(x) over [c0, c1) of a contiguous row (y may be x): whole vectors directly, then a masked tail.
+template <class V, class F>
+XENT_ALWAYS_INLINE void map_row(const simd::value_t<V> *x, simd::value_t<V> *y, int64_t c0, int64_t c1, F f) {
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  int64_t i = c0;
+  for (; i + W <= c1; i += W) simd::store(y + i, f(simd::load<V>(x + i)));
+  if (i < c1) store_block(y, i, c1, 1, f(load_block<V>(x, i, c1, 1, simd::value_t<V>(0))));
+}
+
 // The lane indices 0, 1, ..., W-1 (exact in T for any W).
 template <class V> inline V lane_index() {
   using T = simd::value_t<V>;

@@ -217,15 +217,6 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
   }
 }
 
-// y = f(x) over [c0, c1) of a contiguous row: whole vectors directly, then a masked tail.
-template <class V, class F>
-XENT_ALWAYS_INLINE void map_row(const simd::value_t<V> *x, simd::value_t<V> *y, int64_t c0, int64_t c1, F f) {
-  constexpr int64_t W = int64_t(simd::width_v<V>);
-  int64_t i = c0;
-  for (; i + W <= c1; i += W) simd::store(y + i, f(simd::load<V>(x + i)));
-  if (i < c1) store_block(y, i, c1, 1, f(load_block<V>(x, i, c1, 1, simd::value_t<V>(0))));
-}
-
 template <class V>
 void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
                   simd::value_t<V> *y, bool log_output, int threads) {

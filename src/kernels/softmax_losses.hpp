@@ -101,9 +101,8 @@ template <class V, class Xf> struct SoftmaxRow {
         // The common case as a tight loop: g = (pfac e) * scale, then the label's entry
         // redone with its term; the same operations, so the same bits, as below.
         const T e_label = label >= 0 ? g[label] : T(0);
-        int64_t i = 0;
-        for (; i + W <= n; i += W) simd::store(g + i, (pfac * simd::load<V>(g + i)) * V(scale));
-        if (i < n) store_block(g, i, n, 1, (pfac * load_block<V>(g, i, n, 1, T(0))) * V(scale));
+        const V sc(scale);
+        map_row<V>(g, g, 0, n, [=](const V &e) { return (pfac * e) * sc; });
         if (label >= 0) g[label] = (pf * e_label - label_coef) * scale;
         return;
       }
