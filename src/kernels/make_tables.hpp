@@ -5,6 +5,7 @@
 #include "kernels/categorical_losses.hpp"
 #include "kernels/elementwise_losses.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/short_sparse_rows.hpp"
 #include "kernels/softmax_losses.hpp"
 #include "kernels/unary.hpp"
 
@@ -24,6 +25,10 @@ template <class V, bool Sparse>
 double loss_softmax(const LossCall<simd::value_t<V>> &c, int64_t u0, int64_t u1) {
   using T = simd::value_t<V>;
   if (c.softcap > 0) return softmax_ce_block<V>(c, u0, u1, SoftCap<T>(c.softcap), Sparse);
+  if constexpr (Sparse) {
+    if (fits_short_sparse_rows<V>(c))
+      return c.C <= int64_t(simd::width_v<V>) ? short_sparse_rows<V, 1>(c, u0, u1) : short_sparse_rows<V, 2>(c, u0, u1);
+  }
   return softmax_ce_block<V>(c, u0, u1, Identity<T>{}, Sparse);
 }
 template <class V, bool Sparse>

@@ -70,10 +70,10 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
 // Which exp the sums use: the 1-ulp one in the public lse / softmax kernels, the
 // loss-tolerance one (math::exp_loss_sum_v) inside the losses.
 struct ExactExp {
-  template <class V> V operator()(const V &d) const { return math::exp_le0_v(d); }
+  template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_le0_v(d); }
 };
 struct LossExp {
-  template <class V> V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
+  template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
 };
 
 template <class V, class Xf> inline simd::value_t<V> chunk_max(const simd::value_t<V> *x, int64_t len, int64_t stride,
