@@ -1,4 +1,5 @@
 // Library-wide entry points: options defaults, version, ISA, threads.
+#include "capi/options.hpp"
 #include "driver/threads.hpp"
 #include "kernels/kernel_table.hpp"
 #include "xent/xent.h"
@@ -7,15 +8,7 @@
 extern "C" {
 
 XENT_API void xent_options_init(xent_options *o) {
-  if (!o) return;
-  *o = xent_options{};
-  o->struct_size = sizeof(xent_options);
-  o->reduction = XENT_REDUCTION_NONE;
-  o->label_smoothing = 0;
-  o->epsilon = 1e-7;
-  o->ignore_index = XENT_NO_IGNORE;
-  o->inner = 1;
-  o->num_threads = 0;
+  if (o) *o = xent::capi::kDefaultOptions;
 }
 
 XENT_API const char *xent_version(void) { return XENT_VERSION_STRING; }

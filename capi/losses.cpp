@@ -15,7 +15,6 @@ namespace {
 
 template <class T, class L> struct LossArgs {
   const char *fn;
-  Variant v;
   const T *input;
   const T *targets;  // dense variants
   const L *labels;   // sparse variants
@@ -44,8 +43,10 @@ xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, 
   return XENT_OK;
 }
 
-template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
-  const bool sparse = is_sparse(a.v);
+// The variant is a template argument: each entry point compiles only its own checks and
+// buffers (a tiny call costs a few ns, most of them here).
+template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) {
+  const bool sparse = is_sparse(v);
   if (!a.input) return fail(XENT_ERR_NULL_POINTER, a.fn, "input is NULL");
   if (sparse && !a.labels) return fail(XENT_ERR_NULL_POINTER, a.fn, "labels is NULL");
   if (!sparse && !a.targets) return fail(XENT_ERR_NULL_POINTER, a.fn, "targets is NULL");
@@ -62,12 +63,10 @@ template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
   if (xent_status s = element_count(a.fn, "batch * classes * inner", a.batch, a.classes, o.inner, sizeof(T), &n_in))
     return s;
   n_samples = a.batch * o.inner;  // <= n_in
-  if (a.opts) {  // the defaults are valid and apply to every variant
-    if (xent_status s = check_option_values(a.fn, o)) return s;
-    if (xent_status s = check_options_apply(a.fn, o, a.v)) return s;
-  }
+  if (a.opts)  // the defaults are valid and apply to every variant
+    if (xent_status s = check_options(a.fn, o, v)) return s;
 
-  const bool elementwise = is_elementwise(a.v);
+  const bool elementwise = is_elementwise(v);
   const int64_t n_loss = o.reduction != XENT_REDUCTION_NONE ? 1 : elementwise ? n_in : n_samples;
   const std::size_t sz = sizeof(T);
   if (xent_status s = check_no_alias(
@@ -76,7 +75,9 @@ template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
            {"targets", a.targets, std::size_t(n_in) * sz},
            {"labels", a.labels, std::size_t(n_samples) * sizeof(L)},
            {"opts->class_weights", o.class_weights, std::size_t(a.classes) * sz},
-           {"opts->pos_weight", o.pos_weight, std::size_t(a.classes) * sz},
+           // NULL after check_options unless sigmoid
+           {"opts->pos_weight", v == Variant::sigmoid_ce_with_logits ? o.pos_weight : nullptr,
+            std::size_t(a.classes) * sz},
            {"opts->sample_weights", o.sample_weights, std::size_t(n_samples) * sz}},
           a.grad))
     return s;
@@ -103,14 +104,14 @@ template <class T, class L> xent_status run(const LossArgs<T, L> &a) {
   call.softcap = T(o.logit_softcap);
   call.loss = a.loss;
   call.grad = a.grad;
-  if (run_loss(a.v, call, o.reduction, denominator, o.num_threads, a.loss) != XENT_OK)
+  if (run_loss(v, call, o.reduction, denominator, o.num_threads, a.loss) != XENT_OK)
     return fail(XENT_ERR_OUT_OF_MEMORY, a.fn, "could not allocate the %lld-block reduction scratch",
                 (long long)block_count(elementwise ? a.batch : n_samples));
   return XENT_OK;
 }
 
-template <class T, class L> xent_status entry(const LossArgs<T, L> &a) {
-  return guarded(a.fn, [&] { return run(a); });
+template <Variant v, class T, class L> xent_status entry(const LossArgs<T, L> &a) {
+  return guarded(a.fn, [&] { return run<v>(a); });
 }
 
 }  // namespace
@@ -125,15 +126,15 @@ using xent::capi::LossArgs;
   XENT_API xent_status name##_##suffix(const T *input, const T *targets, int64_t batch,          \
                                        int64_t classes, const xent_options *opts, T *loss,       \
                                        T *grad) {                                                \
-    return entry(LossArgs<T, int64_t>{#name "_" #suffix, variant, input, targets, nullptr,       \
-                                      batch, classes, opts, loss, grad});                        \
+    return entry<variant>(LossArgs<T, int64_t>{#name "_" #suffix, input, targets, nullptr, batch, \
+                                               classes, opts, loss, grad});                       \
   }
 #define XENT_SPARSE_LOSS(name, variant, T, suffix, L, lsuffix)                                    \
   XENT_API xent_status name##_##suffix##lsuffix(const T *input, const L *labels, int64_t batch,  \
                                                 int64_t classes, const xent_options *opts,       \
                                                 T *loss, T *grad) {                              \
-    return entry(LossArgs<T, L>{#name "_" #suffix #lsuffix, variant, input, nullptr, labels,     \
-                                batch, classes, opts, loss, grad});                              \
+    return entry<variant>(LossArgs<T, L>{#name "_" #suffix #lsuffix, input, nullptr, labels,     \
+                                         batch, classes, opts, loss, grad});                     \
   }
 #define XENT_DENSE_BOTH(name, variant) \
   XENT_DENSE_LOSS(name, variant, float, f32) XENT_DENSE_LOSS(name, variant, double, f64)

@@ -1,6 +1,5 @@
 #include "capi/options.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -8,22 +7,10 @@
 
 namespace xent::capi {
 
-namespace {
-constexpr double kDefaultEpsilon = 1e-7;
-}
-
-xent_status read_options(const char *fn, const xent_options *opts, xent_options *out) {
-  xent_options_init(out);
-  if (!opts) return XENT_OK;
-  if (opts->struct_size < XENT_OPTIONS_V1_SIZE)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
-                "opts->struct_size = %zu is smaller than the first xent_options (%zu); call xent_options_init",
-                opts->struct_size, XENT_OPTIONS_V1_SIZE);
-  // Only the caller's bytes: an older caller's struct may end before ours, a newer one's
-  // extra fields are not ours to read.
-  std::memcpy(out, opts, std::min(opts->struct_size, sizeof(xent_options)));
-  out->struct_size = sizeof(xent_options);
-  return XENT_OK;
+xent_status options_too_small(const char *fn, std::size_t struct_size) {
+  return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+              "opts->struct_size = %zu is smaller than the first xent_options (%zu); call xent_options_init",
+              struct_size, XENT_OPTIONS_V1_SIZE);
 }
 
 xent_status check_option_values(const char *fn, const xent_options &o) {
@@ -67,7 +54,7 @@ xent_status check_options_apply(const char *fn, const xent_options &o, Variant v
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->logit_softcap = %g applies only to the softmax-with-logits variants (set it to 0)",
                 o.logit_softcap);
-  if (o.epsilon != kDefaultEpsilon && !probabilities)
+  if (o.epsilon != kDefaultOptions.epsilon && !probabilities)
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->epsilon = %g applies only to the probability variants (leave it at 1e-7)", o.epsilon);
   return XENT_OK;

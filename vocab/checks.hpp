@@ -70,8 +70,7 @@ template <class T, class L> xent_status check_shapes(const Args<T, L> &a, const 
 // The options of xent_sparse_softmax_ce_with_logits, less the two the shards cannot do:
 // inner (the class axis must be last) and logit_softcap (lse_partial has no transform).
 inline xent_status check_vocab_options(const char *fn, const xent_options &o) {
-  if (xent_status s = capi::check_option_values(fn, o)) return s;
-  if (xent_status s = capi::check_options_apply(fn, o, Variant::sparse_softmax_ce_with_logits)) return s;
+  if (xent_status s = capi::check_options(fn, o, Variant::sparse_softmax_ce_with_logits)) return s;
   if (o.inner != 1)
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->inner = %lld: the vocabulary-parallel functions take the class axis last (set it to 1)",
