@@ -230,9 +230,23 @@ template <class V> inline value_t<V> hsum(const V &a) {
   if constexpr (is_scalar_v<V>) return a;
   else return xsimd::hadd(a);
 }
+// hmax: the largest lane. Where a lane is NaN the result may be NaN or not (callers treat
+// a row with NaN by its sum); the same ISA gives the same result every time.
 template <class V> inline value_t<V> hmax(const V &a) {
   if constexpr (is_scalar_v<V>) {
     return a;
+#if defined(__x86_64__) || defined(__i386__)
+  } else if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
+    // A tree of halves: 3 dependent steps instead of 7 (a short row waits on this max).
+    if constexpr (std::is_same_v<value_t<V>, float>) {
+      __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+      m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+      return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+    } else {
+      const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+      return _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)));
+    }
+#endif
   } else {
     alignas(64) value_t<V> lanes[width_v<V>];
     a.store_unaligned(lanes);
