@@ -3,7 +3,8 @@
 // unfused) and for the baseline vector type of the build (SSE2 on x86-64, NEON on
 // aarch64; AVX2 / AVX-512 are covered through the losses). Contract (src/math/exp.hpp):
 // relative error below 3.5e-6 on [-87.3, 0], exactly 0 for d < -87.3 (results under
-// 1.2e-38, d = -inf included), NaN for NaN. Checked on every 7th float of [-87.34, 0] and at the
+// 1.2e-38, d = -inf included), NaN for NaN. On x86-64 also for AVX2+FMA, whose reduction
+// differs (tests/loss_exp_avx2.cpp), where the CPU has it. Checked on every 7th float of [-87.34, 0] and at the
 // edges, against glibc's double exp.
 #include <catch2/catch.hpp>
 
@@ -15,6 +16,7 @@
 
 #define XENT_ISA_NS isa_test_loss_exp
 #include "math/exp.hpp"
+#include "support/loss_exp_sweep.hpp"
 
 namespace {
 
@@ -26,25 +28,6 @@ float from_bits(uint32_t u) {
   std::memcpy(&f, &u, sizeof f);
   return f;
 }
-
-// Every input through the scalar and the vector routine; returns the largest relative
-// error where exp(d) is normal, and counts other mismatches.
-struct Sweep {
-  double worst = 0;
-  float worst_d = 0;
-  uint64_t mismatches = 0;
-  void check(float d, float got) {
-    const double want = std::exp(double(d));
-    if (std::isnan(d)) {
-      mismatches += !std::isnan(got);
-    } else if (d < -87.3f) {
-      mismatches += got != 0;
-    } else {
-      const double e = std::fabs(double(got) / want - 1);
-      if (e > worst) worst = e, worst_d = d;
-    }
-  }
-};
 
 }  // namespace
 
@@ -64,13 +47,9 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
     d.push_back(v);
   while (d.size() % Batch::size) d.push_back(0.0f);
 
-  Sweep scalar, vector;
+  xt::LossExpSweep scalar;
   for (float v : d) scalar.check(v, m::exp_loss_v(v));
-  alignas(64) float out[Batch::size];
-  for (std::size_t i = 0; i < d.size(); i += Batch::size) {
-    m::exp_loss_v(Batch::load_unaligned(&d[i])).store_aligned(out);
-    for (std::size_t j = 0; j < Batch::size; ++j) vector.check(d[i + j], out[j]);
-  }
+  const xt::LossExpSweep vector = xt::sweep_loss_exp<Batch>(d, [](const Batch &v) { return m::exp_loss_v(v); });
   INFO(d.size() << " inputs; scalar worst " << scalar.worst << " at " << scalar.worst_d << ", "
                 << xsimd::default_arch::name() << " worst " << vector.worst << " at " << vector.worst_d);
   CHECK(scalar.worst < 3.5e-6);
@@ -81,6 +60,15 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
   CHECK(m::exp_loss_v(0.0f) == 1.0f);
   WARN("loss exp max relative error: scalar " << scalar.worst << ", " << xsimd::default_arch::name() << " "
                                               << vector.worst);
+#if XENT_TEST_AVX2_FMA
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    const xt::LossExpSweep fused = xt::sweep_loss_exp_avx2(d);
+    INFO("avx2+fma (one-step reduction) worst " << fused.worst << " at " << fused.worst_d);
+    CHECK(fused.worst < 3.5e-6);
+    CHECK(fused.mismatches == 0);
+    WARN("loss exp max relative error: avx2+fma " << fused.worst);
+  }
+#endif
 }
 
 // exp_loss_sum_v, the sum terms: where d >= -87.3 the bits of exp_loss_v (the stored-exp

@@ -149,7 +149,14 @@ namespace detail {
 template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
   using simd::fma;
   V pow2k;
-  const V r = expf_reduce(d, expf_split(d, pow2k));
+  const V k = expf_split(d, pow2k);
+  // With a fused multiply-add, r = d - k ln2 in one step: the product is exact and ln2
+  // rounded to float is off by 1.9e-9, so r is off by at most 126 * 1.9e-9 = 2.4e-7 (a
+  // relative error of 2.4e-7 in exp) for one multiply-add less (L2 loss 0.316 -> 0.281
+  // ns/elem on AVX2). Unfused, k ln2 would round: the two-step reduction.
+  V r;
+  if constexpr (simd::fused_fma<V>()) r = simd::fma(k, V(-0x1.62e430p-1f), d);
+  else r = expf_reduce(d, k);
   V u = V(0x1.5414dap-5f);
   u = fma(u, r, V(0x1.57ceb6p-3f));
   u = fma(u, r, V(0x1.0003f4p-1f));

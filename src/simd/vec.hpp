@@ -144,6 +144,22 @@ template <class V> inline void store_partial(value_t<V> *p, int64_t m, const V &
 }
 
 // ---- arithmetic
+// Whether fma() rounds once: hardware FMA (AVX2+FMA, AVX-512, aarch64 NEON). SSE2 and the
+// scalar path multiply, round, then add.
+template <class V> constexpr bool fused_fma() {
+  if constexpr (is_scalar_v<V>) {
+    return false;
+  } else {
+    using A = typename V::arch_type;
+#if defined(__x86_64__) || defined(__i386__)
+    return std::is_base_of_v<xsimd::fma3<xsimd::avx2>, A> || std::is_base_of_v<xsimd::avx512f, A>;
+#elif defined(__aarch64__)
+    return std::is_base_of_v<xsimd::neon64, A>;
+#else
+    return false;
+#endif
+  }
+}
 template <class V> inline V fma(const V &a, const V &b, const V &c) {
   // Scalar: a fused std::fma would be a slow libm call without hardware FMA; the math is
   // designed to stay within its bounds unfused (SSE2 is unfused too).

@@ -1,0 +1,16 @@
+// The loss exp on AVX2+FMA, where its reduction is one fused multiply-add (SSE2 and the
+// scalar path take two steps): compiled with -mavx2 -mfma, and called by
+// tests/test_loss_exp.cpp only where the CPU has both. No static initializers here.
+#define XENT_ISA_NS isa_test_loss_exp_avx2
+#include "math/exp.hpp"
+#include "support/loss_exp_sweep.hpp"
+
+namespace xt {
+
+LossExpSweep sweep_loss_exp_avx2(const std::vector<float> &d) {
+  using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  static_assert(xent::isa_test_loss_exp_avx2::simd::fused_fma<Batch>(), "the one-step reduction");
+  return sweep_loss_exp<Batch>(d, [](const Batch &v) { return xent::isa_test_loss_exp_avx2::math::exp_loss_v(v); });
+}
+
+}  // namespace xt

@@ -1,0 +1,44 @@
+// The sweep of tests/test_loss_exp.cpp: math::exp_loss_v over a set of inputs, on one
+// vector type, scored against glibc's double exp. Included after math/exp.hpp by each
+// translation unit that sweeps a path (the baseline vector type of the build, and AVX2+FMA
+// in its own unit compiled with those flags).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace xt {
+
+struct LossExpSweep {
+  double worst = 0;  // largest relative error where exp(d) is a normal float
+  float worst_d = 0;
+  uint64_t mismatches = 0;  // d < -87.3 not giving 0, NaN not giving NaN
+  void check(float d, float got) {
+    if (std::isnan(d)) {
+      mismatches += !std::isnan(got);
+    } else if (d < -87.3f) {
+      mismatches += got != 0;
+    } else {
+      const double e = std::fabs(double(got) / std::exp(double(d)) - 1);
+      if (e > worst) worst = e, worst_d = d;
+    }
+  }
+};
+
+// d.size() must be a multiple of Batch::size.
+template <class Batch, class Exp> LossExpSweep sweep_loss_exp(const std::vector<float> &d, Exp exp_loss) {
+  LossExpSweep s;
+  alignas(64) float out[Batch::size];
+  for (std::size_t i = 0; i < d.size(); i += Batch::size) {
+    exp_loss(Batch::load_unaligned(&d[i])).store_aligned(out);
+    for (std::size_t j = 0; j < Batch::size; ++j) s.check(d[i + j], out[j]);
+  }
+  return s;
+}
+
+// The AVX2+FMA sweep (tests/loss_exp_avx2.cpp): call only where the CPU has both.
+LossExpSweep sweep_loss_exp_avx2(const std::vector<float> &d);
+
+}  // namespace xt
