@@ -180,3 +180,27 @@ TEMPLATE_TEST_CASE("gradient in place (grad == input) equals the out-of-place gr
         XT_CHECK_REPORT(xt::compare_bitwise(in_place.grad.data(), apart.grad.data(), in_place.grad.size()), "grad");
       }
 }
+
+// batch = 0 makes batch * classes * inner = 0 whatever classes and inner are: the call is
+// valid and no kernel may run (classes * inner alone would overflow int64; the sanitizer
+// suite runs this under UBSan). A fuzzer finding (tests/fuzz/corpus/empty_batch_huge_classes_inner).
+TEST_CASE("batch = 0 with classes * inner beyond int64: OK, nothing computed", "[edge]") {
+  float x = 1, t = 0, loss = -1, g = -1;
+  int64_t label = 0;
+  xent_options o;
+  xent_options_init(&o);
+  o.inner = int64_t(1) << 40;
+  const int64_t classes = int64_t(1) << 40;
+  for (int reduction : {XENT_REDUCTION_NONE, XENT_REDUCTION_SUM}) {
+    o.reduction = xent_reduction(reduction);
+    INFO("reduction " << reduction);
+    CHECK(xent_sigmoid_ce_with_logits_f32(&x, &t, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(xent_softmax_ce_with_logits_f32(&x, &t, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(xent_sparse_softmax_ce_with_logits_f32(&x, &label, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(xent_binary_ce_f32(&x, &t, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(xent_categorical_ce_f32(&x, &t, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(xent_sparse_categorical_ce_f32(&x, &label, 0, classes, &o, &loss, &g) == XENT_OK);
+    CHECK(g == -1);
+    CHECK(loss == (reduction == XENT_REDUCTION_SUM ? 0.0f : -1.0f));
+  }
+}

@@ -29,8 +29,9 @@ xent_status run_loss(Variant v, LossCall<T> &call, xent_reduction reduction, dou
   double total = 0;
   if (plan.across_rows <= 1 && (!call.reduce || blocks <= 1)) {
     // Serial with no block sums to keep apart (none wanted, or one block): one call.
-    // Added to 0 as a block sum is (a -0 loss sums to +0).
-    total += kernel(call, 0, units);
+    // Added to 0 as a block sum is (a -0 loss sums to +0). An empty batch calls no kernel:
+    // its other dimensions are unchecked (0 * C * K fits whatever C * K is).
+    if (units > 0) total += kernel(call, 0, units);
   } else {
     // Block sums: on the stack for small calls, else one small heap scratch.
     double stack_sums[64];
