@@ -1,11 +1,11 @@
 // White-box test of math::exp_loss_v, the exp the loss kernels use for exp(y - max): it is
 // not exported, so this compiles the header itself, for scalars (the portable path, FMA
 // unfused) and for the baseline vector type of the build (SSE2 on x86-64, NEON on
-// aarch64; AVX2 / AVX-512 are covered through the losses). Contract (src/math/exp.hpp):
-// relative error below 3.5e-6 on [-87.3, 0], exactly 0 for d < -87.3 (results under
-// 1.2e-38, d = -inf included), NaN for NaN. On x86-64 also for AVX2+FMA, whose reduction
-// differs (tests/loss_exp_avx2.cpp), where the CPU has it. Checked on every 7th float of [-87.34, 0] and at the
-// edges, against glibc's double exp.
+// aarch64), and on x86-64 also for AVX2+FMA, whose reduction is one fused step
+// (tests/loss_exp_avx2.cpp, run where the CPU has it); AVX-512 is covered through the
+// losses. Contract (src/math/exp.hpp): relative error below 3.5e-6 on [-87.3, 0], exactly
+// 0 for d < -87.3 (results under 1.2e-38, d = -inf included), NaN for NaN. Checked on
+// every 7th float of [-87.34, 0] and at the edges, against glibc's double exp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
