@@ -13,6 +13,7 @@
 #include "kernels/block_io.hpp"
 #include "kernels/row_split.hpp"
 #include "math/exp.hpp"
+#include "math/log.hpp"
 
 namespace xent::XENT_ISA_NS::kern {
 
@@ -67,13 +68,19 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
   else return a[0];
 }
 
-// Which exp the sums use: the 1-ulp one in the public lse / softmax kernels, the
-// loss-tolerance one (math::exp_loss_sum_v) inside the losses.
-struct ExactExp {
+// Which exp the sums use and which log turns a row's sum into its lse: the exact ones
+// (1-ulp exp, glibc's log) in the public lse / softmax kernels, the loss-tolerance ones
+// (math::exp_loss_sum_v, and for f32 math::log_sum_f32_loss) inside the losses.
+struct ExactMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_le0_v(d); }
+  template <class T> XENT_ALWAYS_INLINE static double log_sum(double s) { return std::log(s); }
 };
-struct LossExp {
+struct LossMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
+  template <class T> XENT_ALWAYS_INLINE static double log_sum(double s) {
+    if constexpr (std::is_same_v<T, float>) return math::log_sum_f32_loss(s);
+    else return std::log(s);
+  }
 };
 
 template <class V, class Xf> inline simd::value_t<V> chunk_max(const simd::value_t<V> *x, int64_t len, int64_t stride,
@@ -85,7 +92,7 @@ template <class V, class Xf> inline simd::value_t<V> chunk_max(const simd::value
 }
 
 // (max, sum of exp(y - max)) of one chunk: two passes, the second from L1.
-template <class V, class Exp, class Xf>
+template <class V, class Math, class Xf>
 inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
                              simd::value_t<V> &m, double &s) {
   using T = simd::value_t<V>;
@@ -96,7 +103,7 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
   }
   const V mv(m);
   s = double(simd::hsum(row_reduce<V, 1>(
-      x, len, stride, xf, T(0), [&](const V &y) { return Exp{}(y - mv); },
+      x, len, stride, xf, T(0), [&](const V &y) { return Math{}(y - mv); },
       [](const V &a, const V &b) { return a + b; }, len)));
 }
 
@@ -149,13 +156,13 @@ template <class T> RowLse<T> nonfinite_row_lse(double m, const T *x, int64_t n, 
 }
 
 // lse of a row from its merged (m, s), with the non-finite cases of docs/SEMANTICS.md.
-template <class T>
+template <class Math, class T>
 XENT_ALWAYS_INLINE RowLse<T> finish_row_lse(double m, double sum, const T *x, int64_t n, int64_t stride) {
   if (!std::isfinite(m)) return nonfinite_row_lse(m, x, n, stride);
   RowLse<T> r;
   r.max = T(m);  // exact: a max of T values
   r.sum = sum;
-  r.log_sum = std::log(sum);
+  r.log_sum = Math::template log_sum<T>(sum);
   r.lse = m + r.log_sum;  // NaN in the row makes sum NaN
   return r;
 }
@@ -164,7 +171,7 @@ XENT_ALWAYS_INLINE RowLse<T> finish_row_lse(double m, double sum, const T *x, in
 // exp(y - chunk max), merged online in chunk order within a part and in part order across
 // parts (row_split.hpp), so the bits do not depend on the thread count.
 // Rows of more than one chunk; out of line, so that short rows keep a small frame.
-template <class V, class Exp, class Xf>
+template <class V, class Math, class Xf>
 [[gnu::noinline]] RowLse<simd::value_t<V>> long_row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride,
                                                          const Xf &xf, int threads) {
   using T = simd::value_t<V>;
@@ -176,7 +183,7 @@ template <class V, class Exp, class Xf>
     for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
       T mc;
       double sc;
-      chunk_max_sumexp<V, Exp>(x + c0 * stride, std::min(p1 - c0, kSumChunk), stride, xf, mc, sc);
+      chunk_max_sumexp<V, Math>(x + c0 * stride, std::min(p1 - c0, kSumChunk), stride, xf, mc, sc);
       merge_max_sum(m, sum, double(mc), sc);
     }
     part_m[p] = m;
@@ -184,19 +191,19 @@ template <class V, class Exp, class Xf>
   });
   double m = ninf, sum = 0;
   for (int64_t p = 0; p < split.parts; ++p) merge_max_sum(m, sum, part_m[p], part_s[p]);
-  return finish_row_lse(m, sum, x, n, stride);
+  return finish_row_lse<Math>(m, sum, x, n, stride);
 }
 
-template <class V, class Exp, class Xf>
+template <class V, class Math, class Xf>
 inline RowLse<simd::value_t<V>> row_lse(const simd::value_t<V> *x, int64_t n, int64_t stride, const Xf &xf,
                                         int threads) {
-  if (n > kSumChunk) return long_row_lse<V, Exp>(x, n, stride, xf, threads);
+  if (n > kSumChunk) return long_row_lse<V, Math>(x, n, stride, xf, threads);
   // One chunk, one part: its (max, sum) is the row's (merging it into (-inf, 0) would
   // return it unchanged).
   simd::value_t<V> mc;
   double sc;
-  chunk_max_sumexp<V, Exp>(x, n, stride, xf, mc, sc);
-  return finish_row_lse(double(mc), sc, x, n, stride);
+  chunk_max_sumexp<V, Math>(x, n, stride, xf, mc, sc);
+  return finish_row_lse<Math>(double(mc), sc, x, n, stride);
 }
 
 // ---- row kernels of the public lse / softmax / lse_partial functions (stride 1)
@@ -207,7 +214,7 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
   using T = simd::value_t<V>;
   const Identity<T> id;
   for (int64_t r = r0; r < r1; ++r) {
-    const RowLse<T> s = row_lse<V, ExactExp>(x + r * cols, cols, 1, id, threads);
+    const RowLse<T> s = row_lse<V, ExactMath>(x + r * cols, cols, 1, id, threads);
     if (lse_out) lse_out[r] = T(s.lse);
     if (max_out) {
       // lse_partial: (max, sum) with the same conventions; NaN rows give NaN in both.
@@ -225,7 +232,7 @@ void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t col
   for (int64_t r = r0; r < r1; ++r) {
     const T *xr = x + r * cols;
     T *yr = y + r * cols;
-    const RowLse<T> s = row_lse<V, ExactExp>(xr, cols, 1, id, threads);
+    const RowLse<T> s = row_lse<V, ExactMath>(xr, cols, 1, id, threads);
     // A +inf or all -inf row: exp(x - lse) and x - lse give the documented NaN entries.
     const bool finite = std::isfinite(s.max);
     const V shift(finite ? s.max : T(s.lse));

@@ -53,13 +53,13 @@ double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_
     V d[N], term[N], a(T(0));
     for (int j = 0; j < N; ++j) {
       d[j] = v[j] - mv;
-      term[j] = LossExp{}(d[j]);
+      term[j] = LossMath{}(d[j]);
       a += j < N - 1 ? term[j] : simd::select(last_valid, term[j], V(T(0)));
     }
     const T y = x[label];  // before any store: the gradient may be x
-    const RowLse<T> st = finish_row_lse<T>(double(m), double(simd::hsum(a)), x, C, 1);
-    double loss = (double(m) - double(y)) + st.log_sum;
-    if (std::isnan(st.lse)) loss = st.lse;  // NaN anywhere in the row
+    const RowLse<T> st = finish_row_lse<LossMath, T>(double(m), double(simd::hsum(a)), x, C, 1);
+    // NaN anywhere in the row makes the sum, so log_sum and the loss, NaN: no select.
+    const double loss = (double(m) - double(y)) + st.log_sum;
     if (!c.reduce) c.loss[s] = T(loss);
     total += loss;
 
@@ -67,7 +67,7 @@ double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_
       T *g = c.grad + s * C;
       const T scale = T(double(c.grad_scale));
       const T pf = T(1.0 / st.sum);
-      alignas(64) T e[N * W];
+      T e[N * W];  // unaligned stores: no stack realignment
       for (int j = 0; j < N; ++j) simd::store(e + j * W, math::exp_loss_from_sum_term(d[j], term[j]));
       const V pfac(pf), sc(scale);
       for (int j = 0; j < N - 1; ++j) simd::store(g + j * W, (pfac * simd::load<V>(e + j * W)) * sc);

@@ -72,12 +72,12 @@ template <class V, class Xf> struct SoftmaxRow {
     int64_t i = 0;
     for (; i + W <= n; i += W) {
       __builtin_prefetch(x + i + n);  // the next row, as in row_reduce
-      const V d = xf.apply(simd::load<V>(x + i)) - mv, term = LossExp{}(d);
+      const V d = xf.apply(simd::load<V>(x + i)) - mv, term = LossMath{}(d);
       simd::store(g + i, math::exp_loss_from_sum_term(d, term));
       a += term;
     }
     if (i < n) {
-      const V d = xf.apply(load_block<V>(x, i, n, 1, T(0))) - mv, term = LossExp{}(d);
+      const V d = xf.apply(load_block<V>(x, i, n, 1, T(0))) - mv, term = LossMath{}(d);
       store_block(g, i, n, 1, math::exp_loss_from_sum_term(d, term));
       a += simd::select(valid_lanes<V>(i, n), term, V(T(0)));
     }
@@ -149,9 +149,9 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     if (stored) {
       if (vector_coef) row.linear_terms(max_first, D, A, 1);
       if (sparse) y_label = row.x[label];
-      st = finish_row_lse<T>(double(max_first), row.sum_storing_exp(g, max_first), row.x, C, 1);
+      st = finish_row_lse<LossMath, T>(double(max_first), row.sum_storing_exp(g, max_first), row.x, C, 1);
     } else {
-      st = row_lse<V, LossExp>(row.x, C, K, xf, c.row_threads);
+      st = row_lse<V, LossMath>(row.x, C, K, xf, c.row_threads);
       if (vector_coef) row.linear_terms(st.max, D, A, c.row_threads);
       if (sparse) y_label = xf.apply(row.x[label * K]);
     }
