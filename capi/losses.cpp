@@ -26,7 +26,7 @@ template <class T, class L> struct LossArgs {
 // Labels in [0, C) or ignore_index; also the MEAN divisor of the sparse variants:
 // sum over counted samples of class_weight[label] * sample_weight.
 template <class T, class L>
-xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, const xent_options &o,
+inline __attribute__((always_inline)) xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, const xent_options &o,
                          double *denominator) {
   const T *cw = static_cast<const T *>(o.class_weights);
   const T *sw = static_cast<const T *>(o.sample_weights);
@@ -43,17 +43,10 @@ xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, 
   return XENT_OK;
 }
 
-// The variant is a template argument: each entry point compiles only its own checks and
-// buffers (a tiny call costs a few ns, most of them here).
-template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) {
-  const bool sparse = is_sparse(v);
-  if (!a.input) return fail(XENT_ERR_NULL_POINTER, a.fn, "input is NULL");
-  if (sparse && !a.labels) return fail(XENT_ERR_NULL_POINTER, a.fn, "labels is NULL");
-  if (!sparse && !a.targets) return fail(XENT_ERR_NULL_POINTER, a.fn, "targets is NULL");
-  if (!a.loss) return fail(XENT_ERR_NULL_POINTER, a.fn, "loss is NULL");
-
-  xent_options o;
-  if (xent_status s = read_options(a.fn, a.opts, &o)) return s;
+// The checks after the pointers and struct_size, then the kernels. Inlined twice into
+// run: with the caller's options, and with plain ones whose fields are constants.
+template <Variant v, class T, class L>
+inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, L> &a, const xent_options &o, bool options_checked) {
   if (a.batch < 0) return fail(XENT_ERR_INVALID_SHAPE, a.fn, "batch = %lld is negative", (long long)a.batch);
   if (a.classes < 1)
     return fail(XENT_ERR_INVALID_SHAPE, a.fn, "classes = %lld must be at least 1", (long long)a.classes);
@@ -63,10 +56,9 @@ template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) 
   if (xent_status s = element_count(a.fn, "batch * classes * inner", a.batch, a.classes, o.inner, sizeof(T), &n_in))
     return s;
   n_samples = a.batch * o.inner;  // <= n_in
-  if (a.opts)  // the defaults are valid and apply to every variant
+  if (!options_checked)
     if (xent_status s = check_options(a.fn, o, v)) return s;
-
-  const bool elementwise = is_elementwise(v);
+  const bool sparse = is_sparse(v), elementwise = is_elementwise(v);
   const int64_t n_loss = o.reduction != XENT_REDUCTION_NONE ? 1 : elementwise ? n_in : n_samples;
   const std::size_t sz = sizeof(T);
   if (xent_status s = check_no_alias(
@@ -108,6 +100,23 @@ template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) 
     return fail(XENT_ERR_OUT_OF_MEMORY, a.fn, "could not allocate the %lld-block reduction scratch",
                 (long long)block_count(elementwise ? a.batch : n_samples));
   return XENT_OK;
+}
+
+// The variant is a template argument: each entry point compiles only its own checks and
+// buffers (a tiny call costs a few ns, most of them here).
+template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) {
+  const bool sparse = is_sparse(v);
+  if (!a.input) return fail(XENT_ERR_NULL_POINTER, a.fn, "input is NULL");
+  if (sparse && !a.labels) return fail(XENT_ERR_NULL_POINTER, a.fn, "labels is NULL");
+  if (!sparse && !a.targets) return fail(XENT_ERR_NULL_POINTER, a.fn, "targets is NULL");
+  if (!a.loss) return fail(XENT_ERR_NULL_POINTER, a.fn, "loss is NULL");
+
+  xent_options copy;
+  const xent_options *opts = nullptr;
+  if (xent_status s = read_options(a.fn, a.opts, &copy, &opts)) return s;
+  if (plain_options(*opts))  // NULL options too
+    return checked_run<v>(a, default_options_with(opts->reduction, opts->num_threads), true);
+  return checked_run<v>(a, *opts, false);
 }
 
 template <Variant v, class T, class L> xent_status entry(const LossArgs<T, L> &a) {

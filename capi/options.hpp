@@ -10,31 +10,38 @@
 
 namespace xent::capi {
 
+// The defaults with a reduction and a thread count (both valid).
+constexpr xent_options default_options_with(xent_reduction reduction, int num_threads) {
+  return {sizeof(xent_options), reduction, /*label_smoothing*/ 0.0, /*epsilon*/ 1e-7,
+          /*class_weights*/ nullptr, /*pos_weight*/ nullptr, /*sample_weights*/ nullptr, XENT_NO_IGNORE,
+          /*inner*/ 1, /*z_loss*/ 0.0, /*logit_softcap*/ 0.0, num_threads};
+}
 // What xent_options_init writes.
-inline constexpr xent_options kDefaultOptions = {
-    sizeof(xent_options), XENT_REDUCTION_NONE, /*label_smoothing*/ 0.0, /*epsilon*/ 1e-7,
-    /*class_weights*/ nullptr, /*pos_weight*/ nullptr, /*sample_weights*/ nullptr, XENT_NO_IGNORE,
-    /*inner*/ 1, /*z_loss*/ 0.0, /*logit_softcap*/ 0.0, /*num_threads*/ 0};
+inline constexpr xent_options kDefaultOptions = default_options_with(XENT_REDUCTION_NONE, 0);
 
 xent_status options_too_small(const char *fn, std::size_t struct_size);
 
-// Reads opts (NULL = defaults) after checking struct_size, so that no field past the
-// caller's struct is read.
-inline xent_status read_options(const char *fn, const xent_options *opts, xent_options *out) {
+// The options to use, in *out: the defaults for NULL; the caller's struct itself when it
+// has every field; else `copy`, an older caller's smaller struct completed with the
+// defaults (no field past struct_size is read). No copy in the common case: a copy's
+// 16-byte pieces read back across their seams (z_loss and logit_softcap converted
+// together) miss store forwarding and wait for every older instruction to retire, which
+// serialized back-to-back tiny calls.
+inline xent_status read_options(const char *fn, const xent_options *opts, xent_options *copy,
+                                const xent_options **out) {
   if (!opts) {
-    *out = kDefaultOptions;
+    *out = &kDefaultOptions;
     return XENT_OK;
   }
   if (opts->struct_size < XENT_OPTIONS_V1_SIZE) return options_too_small(fn, opts->struct_size);
-  // Only the caller's bytes: an older caller's struct may end before ours, a newer one's
-  // extra fields are not ours to read.
   if (opts->struct_size >= sizeof(xent_options)) {
-    *out = *opts;
-  } else {
-    *out = kDefaultOptions;
-    std::memcpy(out, opts, opts->struct_size);
+    *out = opts;  // a newer caller's extra fields are not ours to read, and are not read
+    return XENT_OK;
   }
-  out->struct_size = sizeof(xent_options);
+  *copy = kDefaultOptions;
+  std::memcpy(copy, opts, opts->struct_size);
+  copy->struct_size = sizeof(xent_options);
+  *out = copy;
   return XENT_OK;
 }
 
@@ -43,18 +50,34 @@ inline xent_status read_options(const char *fn, const xent_options *opts, xent_o
 xent_status check_option_values(const char *fn, const xent_options &o);
 xent_status check_options_apply(const char *fn, const xent_options &o, Variant v);
 
+// The reduction of o as an int: any int may arrive from C, never compare an out-of-range enum.
+inline int reduction_value(const xent_options &o) {
+  int reduction = 0;
+  static_assert(sizeof reduction == sizeof o.reduction, "xent_reduction is an int");
+  std::memcpy(&reduction, &o.reduction, sizeof reduction);
+  return reduction;
+}
+
 // Both checks. The common options (each of the tuning ones at its default, which is valid
 // and applies to every variant) are recognized inline.
 inline xent_status check_options(const char *fn, const xent_options &o, Variant v) {
-  int reduction = 0;  // any int may arrive from C: never compare an out-of-range enum
-  static_assert(sizeof reduction == sizeof o.reduction, "xent_reduction is an int");
-  std::memcpy(&reduction, &o.reduction, sizeof reduction);
-  const bool common = unsigned(reduction) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
+  const bool common = unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
                       o.label_smoothing == 0 && o.epsilon == kDefaultOptions.epsilon && !o.pos_weight &&
                       (o.ignore_index == XENT_NO_IGNORE || is_sparse(v)) && o.z_loss == 0 && o.logit_softcap == 0;
   if (common) return XENT_OK;
   if (xent_status s = check_option_values(fn, o)) return s;
   return check_options_apply(fn, o, v);
+}
+
+// Plain options: every field at its default but the reduction and the thread count, both
+// valid (most calls). Then a loss is checked with default_options_with(those two), whose
+// fields are compile-time constants: its shape, alias and label checks fold down to the
+// buffers such a call has (a tiny call is mostly these checks).
+inline bool plain_options(const xent_options &o) {
+  return unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
+         o.label_smoothing == 0 && o.epsilon == kDefaultOptions.epsilon && !o.class_weights && !o.pos_weight &&
+         !o.sample_weights && o.ignore_index == XENT_NO_IGNORE && o.inner == 1 && o.z_loss == 0 &&
+         o.logit_softcap == 0;
 }
 
 }  // namespace xent::capi

@@ -116,7 +116,9 @@ template <class T, class L> xent_status check_labels(const Args<T, L> &a, const 
 
 template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out) {
   if (xent_status s = check_pointers(a)) return s;
-  if (xent_status s = capi::read_options(a.fn, a.opts, &out->o)) return s;
+  const xent_options *o = nullptr;
+  if (xent_status s = capi::read_options(a.fn, a.opts, &out->o, &o)) return s;
+  if (o != &out->o) out->o = *o;  // kept in Checked
   if (xent_status s = check_shapes(a, out->o)) return s;
   if (xent_status s = check_vocab_options(a.fn, out->o)) return s;
   if (xent_status s = check_overlap(a, out->o)) return s;
