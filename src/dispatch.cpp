@@ -56,9 +56,6 @@ const KernelTables *choose() {
 
 }  // namespace
 
-const KernelTables &active_tables() {
-  static const KernelTables *const chosen = choose();
-  return *chosen;
-}
+const KernelTables &choose_tables() { return *choose(); }
 
 }  // namespace xent

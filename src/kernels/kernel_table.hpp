@@ -35,8 +35,13 @@ const KernelTables *tables_sse2();
 const KernelTables *tables_neon();
 const KernelTables *tables_scalar();
 
-// The tables in use: chosen once from the CPU and XENT_ISA (src/dispatch.cpp).
-const KernelTables &active_tables();
+// The tables in use: chosen once from the CPU and XENT_ISA (src/dispatch.cpp); inline
+// after the first call (every call of the API goes through here).
+const KernelTables &choose_tables();
+inline const KernelTables &active_tables() {
+  static const KernelTables &chosen = choose_tables();
+  return chosen;
+}
 template <class T> inline const KernelTable<T> &kernels();
 template <> inline const KernelTable<float> &kernels<float>() { return active_tables().f32; }
 template <> inline const KernelTable<double> &kernels<double>() { return active_tables().f64; }
