@@ -26,8 +26,9 @@ template <class T, class L> struct LossArgs {
 // Labels in [0, C) or ignore_index; also the MEAN divisor of the sparse variants:
 // sum over counted samples of class_weight[label] * sample_weight.
 template <class T, class L>
-inline __attribute__((always_inline)) xent_status check_labels(const char *fn, const L *labels, int64_t n, int64_t C, const xent_options &o,
-                         double *denominator) {
+inline __attribute__((always_inline)) xent_status check_labels(const char *fn, const L *labels, int64_t n,
+                                                               int64_t C, const xent_options &o,
+                                                               double *denominator) {
   const T *cw = static_cast<const T *>(o.class_weights);
   const T *sw = static_cast<const T *>(o.sample_weights);
   double d = 0;
@@ -46,7 +47,8 @@ inline __attribute__((always_inline)) xent_status check_labels(const char *fn, c
 // The checks after the pointers and struct_size, then the kernels. Inlined twice into
 // run: with the caller's options, and with plain ones whose fields are constants.
 template <Variant v, class T, class L>
-inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, L> &a, const xent_options &o, bool options_checked) {
+inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, L> &a, const xent_options &o,
+                                                              bool options_checked) {
   if (a.batch < 0) return fail(XENT_ERR_INVALID_SHAPE, a.fn, "batch = %lld is negative", (long long)a.batch);
   if (a.classes < 1)
     return fail(XENT_ERR_INVALID_SHAPE, a.fn, "classes = %lld must be at least 1", (long long)a.classes);

@@ -86,9 +86,14 @@ template <class V> inline V log1p_v(const V &x) {
   return simd::select(x == V(inf), x, out);
 }
 
-}  // namespace xent::XENT_ISA_NS::math
-
-namespace xent::XENT_ISA_NS::math {
+// a * b + c, fused where the ISA has the instruction (std::fma is a slow libm call on SSE2).
+XENT_ALWAYS_INLINE double madd(double a, double b, double c) {
+#if defined(__FMA__) || defined(__aarch64__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 
 // log(x) of a row's sum of exp(y - max) (x >= 1, its max term being 1; NaN gives NaN) at
 // the f32 loss tolerance, inline: a tiny loss call is one dependent chain and glibc's log
@@ -96,24 +101,15 @@ namespace xent::XENT_ISA_NS::math {
 // s = (m - 1) / (m + 1), |s| <= 0.1716, by its series to s^9: the first term left out,
 // 2 s^11 / 11, is below 7e-10, so |error| < 1e-9 for any positive normal x
 // (tests/test_loss_log.cpp). The f64 losses keep std::log.
-// a * b + c, fused where the ISA has the instruction (std::fma is a slow libm call on SSE2).
-XENT_ALWAYS_INLINE double scalar_madd(double a, double b, double c) {
-#if defined(__FMA__) || defined(__aarch64__)
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 XENT_ALWAYS_INLINE double log_sum_f32_loss(double x) {
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  constexpr int64_t half_sqrt2_bits = 0x3FE6A09E667F3BCD;  // sqrt(2)/2
-  const int64_t k = (int64_t(bits) - half_sqrt2_bits) >> 52;
+  constexpr uint64_t half_sqrt2_bits = 0x3FE6A09E667F3BCD;  // sqrt(2)/2
+  const int64_t k = int64_t(bits - half_sqrt2_bits) >> 52;  // arithmetic shift: k < 0 below
   const uint64_t m_bits = bits - (uint64_t(k) << 52);
   double m;
   std::memcpy(&m, &m_bits, sizeof m);
   const double s = (m - 1) / (m + 1), z = s * s;
-  const auto &madd = scalar_madd;
   const double p = madd(madd(madd(madd(z, 1.0 / 9, 1.0 / 7), z, 1.0 / 5), z, 1.0 / 3), z, 1.0);
   return madd(double(k), 0.69314718055994530942, 2 * s * p) + (x - x);  // + (x - x): NaN stays NaN
 }
