@@ -116,7 +116,7 @@ template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) 
   xent_options copy;
   const xent_options *opts = nullptr;
   if (xent_status s = read_options(a.fn, a.opts, &copy, &opts)) return s;
-  if (plain_options(*opts))  // NULL options too
+  if (plain_options(*opts, v))  // NULL options too
     return checked_run<v>(a, default_options_with(opts->reduction, opts->num_threads), true);
   return checked_run<v>(a, *opts, false);
 }

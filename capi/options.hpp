@@ -23,10 +23,8 @@ xent_status options_too_small(const char *fn, std::size_t struct_size);
 
 // The options to use, in *out: the defaults for NULL; the caller's struct itself when it
 // has every field; else `copy`, an older caller's smaller struct completed with the
-// defaults (no field past struct_size is read). No copy in the common case: a copy's
-// 16-byte pieces read back across their seams (z_loss and logit_softcap converted
-// together) miss store forwarding and wait for every older instruction to retire, which
-// serialized back-to-back tiny calls.
+// defaults (no field past struct_size is read). No copy of the caller's 96 bytes in the
+// common case.
 inline xent_status read_options(const char *fn, const xent_options *opts, xent_options *copy,
                                 const xent_options **out) {
   if (!opts) {
@@ -58,26 +56,29 @@ inline int reduction_value(const xent_options &o) {
   return reduction;
 }
 
-// Both checks. The common options (each of the tuning ones at its default, which is valid
-// and applies to every variant) are recognized inline.
+// The common options: each of the tuning ones at its default, which is valid and applies
+// to every variant (ignore_index too, on the sparse variants).
+inline bool common_options(const xent_options &o, Variant v) {
+  return unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
+         o.label_smoothing == 0 && o.epsilon == kDefaultOptions.epsilon && !o.pos_weight &&
+         (o.ignore_index == XENT_NO_IGNORE || is_sparse(v)) && o.z_loss == 0 && o.logit_softcap == 0;
+}
+
+// Both checks; the common options are recognized inline.
 inline xent_status check_options(const char *fn, const xent_options &o, Variant v) {
-  const bool common = unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
-                      o.label_smoothing == 0 && o.epsilon == kDefaultOptions.epsilon && !o.pos_weight &&
-                      (o.ignore_index == XENT_NO_IGNORE || is_sparse(v)) && o.z_loss == 0 && o.logit_softcap == 0;
-  if (common) return XENT_OK;
+  if (common_options(o, v)) return XENT_OK;
   if (xent_status s = check_option_values(fn, o)) return s;
   return check_options_apply(fn, o, v);
 }
 
-// Plain options: every field at its default but the reduction and the thread count, both
-// valid (most calls). Then a loss is checked with default_options_with(those two), whose
-// fields are compile-time constants: its shape, alias and label checks fold down to the
-// buffers such a call has (a tiny call is mostly these checks).
-inline bool plain_options(const xent_options &o) {
-  return unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN) && o.num_threads >= 0 &&
-         o.label_smoothing == 0 && o.epsilon == kDefaultOptions.epsilon && !o.class_weights && !o.pos_weight &&
-         !o.sample_weights && o.ignore_index == XENT_NO_IGNORE && o.inner == 1 && o.z_loss == 0 &&
-         o.logit_softcap == 0;
+// Plain options: common ones without weights, ignore_index or inner, so every field at its
+// default but the reduction and the thread count (most calls). Then a loss is checked with
+// default_options_with(those two), whose fields are compile-time constants: its shape,
+// alias and label checks fold down to the buffers such a call has (a tiny call is mostly
+// these checks).
+inline bool plain_options(const xent_options &o, Variant v) {
+  return common_options(o, v) && o.ignore_index == XENT_NO_IGNORE && !o.class_weights && !o.sample_weights &&
+         o.inner == 1;
 }
 
 }  // namespace xent::capi
