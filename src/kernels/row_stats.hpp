@@ -77,9 +77,11 @@ struct ExactMath {
 };
 struct LossMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
-  template <class T> XENT_ALWAYS_INLINE static double log_sum(double s) {
+  // s: a double, or a sum still in T (short rows; the float overload of the f32 log gives
+  // the bits of the double one).
+  template <class T, class S> XENT_ALWAYS_INLINE static double log_sum(S s) {
     if constexpr (std::is_same_v<T, float>) return math::log_sum_f32_loss(s);
-    else return std::log(s);
+    else return std::log(double(s));
   }
 };
 

@@ -95,23 +95,81 @@ XENT_ALWAYS_INLINE double madd(double a, double b, double c) {
 #endif
 }
 
+namespace detail {
+
+// log(v) for v in [1/2, 2] at compile time, to the precision of long double: 2 atanh(s)
+// with s = (v - 1) / (v + 1), |s| <= 1/3, by its series (60 terms: far below its ulp).
+constexpr long double log_series(long double v) {
+  const long double s = (v - 1) / (v + 1), z = s * s;
+  long double term = s, sum = 0;
+  for (int n = 1; n < 120; n += 2) {
+    sum += term / n;
+    term *= z;
+  }
+  return 2 * sum;
+}
+
+// For c = 1 + i/128, i in [0, 128): inv_c, 1/c rounded to double, and log_c = log(1 / inv_c)
+// (of the rounded inv_c, so that log m = log_c + log1p(m inv_c - 1) holds exactly).
+// c = 1 has inv_c = 1 and log_c = 0: log(1) is exactly 0.
+constexpr int kLogTableBits = 7;
+struct LogTable {
+  double inv_c[1 << kLogTableBits];
+  double log_c[1 << kLogTableBits];
+};
+constexpr LogTable make_log_table() {
+  LogTable t{};
+  for (int i = 0; i < (1 << kLogTableBits); ++i) {
+    t.inv_c[i] = double(1 / (1 + static_cast<long double>(i) / (1 << kLogTableBits)));
+    t.log_c[i] = double(-log_series(t.inv_c[i]));
+  }
+  return t;
+}
+inline constexpr LogTable kLogTable = make_log_table();
+
+// (k ln2 + log c) + log1p(r) of log_sum_f32_loss, given k, i and m = 2^-k x; plus x - x,
+// so that NaN stays NaN whatever its bits.
+XENT_ALWAYS_INLINE double log_from_table(int64_t k, uint64_t i, double m, double x) {
+  const double base = madd(double(k), 0.69314718055994530942, kLogTable.log_c[i]) + (x - x);  // off the chain
+  const double r = madd(m, kLogTable.inv_c[i], -1.0);
+  return base + madd(r * r, madd(r, 1.0 / 3, -0.5), r);
+}
+}  // namespace detail
+
 // log(x) of a row's sum of exp(y - max) (x >= 1, its max term being 1; NaN gives NaN) at
-// the f32 loss tolerance, inline: a tiny loss call is one dependent chain and glibc's log
-// was a third of it. x = 2^k m with m in [sqrt(2)/2, sqrt(2)), log(m) = 2 atanh(s) with
-// s = (m - 1) / (m + 1), |s| <= 0.1716, by its series to s^9: the first term left out,
-// 2 s^11 / 11, is below 7e-10, so |error| < 1e-9 for any positive normal x
-// (tests/test_loss_log.cpp). The f64 losses keep std::log.
+// the f32 loss tolerance, inline: a tiny loss call is one dependent chain, and glibc's
+// log, then a series with a division, were a third of it. A table method, short and
+// without a division: x = 2^k m with m within 1/256 of c = 1 + i/128 (x's bits rounded to
+// 7 mantissa bits give k and i; m may be just below 1), r = m/c - 1 with |r| <= 1/256 by one
+// multiply-add, and log x = (k ln2 + log c) + log1p(r), log1p(r) ~ r - r^2/2 + r^3/3.
+// The term left out, r^4/4, is below 6e-11, and below 1.6e-8 of log x (|r| reaches 1/256
+// only where |log x| >= log(1 + 1/256)): less than the rounding of the f32 loss that it
+// ends up in (tests/test_loss_log.cpp). log 1 = 0 exactly. The f64 losses keep std::log.
 XENT_ALWAYS_INLINE double log_sum_f32_loss(double x) {
+  constexpr int M = 52, index_bits = detail::kLogTableBits;
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
-  constexpr uint64_t half_sqrt2_bits = 0x3FE6A09E667F3BCD;  // sqrt(2)/2
-  const int64_t k = int64_t(bits - half_sqrt2_bits) >> 52;  // arithmetic shift: k < 0 below
-  const uint64_t m_bits = bits - (uint64_t(k) << 52);
+  const uint64_t rounded = bits + (uint64_t(1) << (M - index_bits - 1));  // x > 0: no sign bit
+  const uint64_t k = (rounded >> M) - 1023;                               // mod 2^64
+  const uint64_t m_bits = bits - (k << M);                                // 2^-k x
   double m;
   std::memcpy(&m, &m_bits, sizeof m);
-  const double s = (m - 1) / (m + 1), z = s * s;
-  const double p = madd(madd(madd(madd(z, 1.0 / 9, 1.0 / 7), z, 1.0 / 5), z, 1.0 / 3), z, 1.0);
-  return madd(double(k), 0.69314718055994530942, 2 * s * p) + (x - x);  // + (x - x): NaN stays NaN
+  return detail::log_from_table(int64_t(k), (rounded >> (M - index_bits)) & ((1u << index_bits) - 1), m, x);
+}
+
+// The same for a float sum (a short row's), the same bits as log_sum_f32_loss(double(x))
+// (the same k, i and m): from the float's own bits, one conversion less on the chain.
+XENT_ALWAYS_INLINE double log_sum_f32_loss(float x) {
+  constexpr int M = 23, index_bits = detail::kLogTableBits;
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const uint32_t rounded = bits + (uint32_t(1) << (M - index_bits - 1));
+  const uint32_t k = (rounded >> M) - 127;   // mod 2^32
+  const uint32_t m_bits = bits - (k << M);  // 2^-k x
+  float m;
+  std::memcpy(&m, &m_bits, sizeof m);
+  return detail::log_from_table(int32_t(k), (rounded >> (M - index_bits)) & ((1u << index_bits) - 1), double(m),
+                                double(x));
 }
 
 }  // namespace xent::XENT_ISA_NS::math

@@ -243,8 +243,24 @@ template <class I> inline I shl(const I &i, int n) {
 
 // ---- horizontal reductions (fixed order: the same bits on every call)
 template <class V> inline value_t<V> hsum(const V &a) {
-  if constexpr (is_scalar_v<V>) return a;
-  else return xsimd::hadd(a);
+  if constexpr (is_scalar_v<V>) {
+    return a;
+#if defined(__x86_64__) || defined(__i386__)
+  } else if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
+    // A tree of halves with single shuffles, as hmax (xsimd's uses two horizontal adds,
+    // slower on a short row's dependent chain).
+    if constexpr (std::is_same_v<value_t<V>, float>) {
+      __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+      return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+    } else {
+      const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+      return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    }
+#endif
+  } else {
+    return xsimd::hadd(a);
+  }
 }
 // hmax: the largest lane. Where a lane is NaN the result may be NaN or not (callers treat
 // a row with NaN by its sum); the same ISA gives the same result every time.
@@ -270,6 +286,29 @@ template <class V> inline value_t<V> hmax(const V &a) {
     for (std::size_t i = 1; i < width_v<V>; ++i) m = lanes[i] > m ? lanes[i] : m;
     return m;
   }
+}
+
+// hmax in every lane, and as a scalar in m: no broadcast back after the reduction (a short
+// row's dependent chain waits on this max).
+template <class V> inline V broadcast_max(const V &a, value_t<V> &m) {
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
+    if constexpr (std::is_same_v<value_t<V>, float>) {
+      __m256 t = _mm256_max_ps(a, _mm256_permute2f128_ps(a, a, 1));
+      t = _mm256_max_ps(t, _mm256_permute_ps(t, 0x4E));  // the other pair of the half
+      t = _mm256_max_ps(t, _mm256_permute_ps(t, 0xB1));  // the other lane of the pair
+      m = _mm256_cvtss_f32(t);
+      return t;
+    } else {
+      __m256d t = _mm256_max_pd(a, _mm256_permute2f128_pd(a, a, 1));
+      t = _mm256_max_pd(t, _mm256_permute_pd(t, 0x5));
+      m = _mm256_cvtsd_f64(t);
+      return t;
+    }
+  }
+#endif
+  m = hmax(a);
+  return V(m);
 }
 
 }  // namespace xent::XENT_ISA_NS::simd
