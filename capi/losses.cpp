@@ -7,6 +7,7 @@
 #include "capi/buffers.hpp"
 #include "capi/error.hpp"
 #include "capi/options.hpp"
+#include "capi/short_sparse_route.hpp"
 #include "driver/run_loss.hpp"
 
 namespace xent::capi {
@@ -121,8 +122,23 @@ template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) 
   return checked_run<v>(a, *opts, false);
 }
 
-template <Variant v, class T, class L> xent_status entry(const LossArgs<T, L> &a) {
+template <Variant v, class T, class L> [[gnu::noinline]] xent_status entry(const LossArgs<T, L> &a) {
   return guarded(a.fn, [&] { return run<v>(a); });
+}
+
+// Small sparse softmax CE calls first, with their lean checks (capi/short_sparse_route.hpp);
+// everything else, and every error, through the general route and its frame (LossArgs
+// built only there).
+template <Variant v, class T, class L>
+inline __attribute__((always_inline)) xent_status sparse_entry(const char *fn, const T *input, const L *labels,
+                                                               int64_t batch, int64_t classes,
+                                                               const xent_options *opts, T *loss, T *grad) {
+  if constexpr (v == Variant::sparse_softmax_ce_with_logits) {
+    xent_reduction reduction;
+    if (const auto kernel = short_sparse_route(input, labels, batch, classes, opts, loss, grad, &reduction))
+      return kernel(input, labels, batch, classes, reduction, loss, grad);  // a tail call
+  }
+  return entry<v>(LossArgs<T, L>{fn, input, nullptr, labels, batch, classes, opts, loss, grad});
 }
 
 }  // namespace
@@ -132,6 +148,7 @@ template <Variant v, class T, class L> xent_status entry(const LossArgs<T, L> &a
 using xent::Variant;
 using xent::capi::entry;
 using xent::capi::LossArgs;
+using xent::capi::sparse_entry;
 
 #define XENT_DENSE_LOSS(name, variant, T, suffix)                                                 \
   XENT_API xent_status name##_##suffix(const T *input, const T *targets, int64_t batch,          \
@@ -144,8 +161,8 @@ using xent::capi::LossArgs;
   XENT_API xent_status name##_##suffix##lsuffix(const T *input, const L *labels, int64_t batch,  \
                                                 int64_t classes, const xent_options *opts,       \
                                                 T *loss, T *grad) {                              \
-    return entry<variant>(LossArgs<T, L>{#name "_" #suffix #lsuffix, input, nullptr, labels,     \
-                                         batch, classes, opts, loss, grad});                     \
+    return sparse_entry<variant>(#name "_" #suffix #lsuffix, input, labels, batch, classes, opts, \
+                                 loss, grad);                                                    \
   }
 #define XENT_DENSE_BOTH(name, variant) \
   XENT_DENSE_LOSS(name, variant, float, f32) XENT_DENSE_LOSS(name, variant, double, f64)

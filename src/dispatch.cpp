@@ -56,6 +56,10 @@ const KernelTables *choose() {
 
 }  // namespace
 
-const KernelTables &choose_tables() { return *choose(); }
+const KernelTables &choose_tables() {
+  static const KernelTables &chosen = *choose();  // once, whichever thread comes first
+  detail::g_chosen_tables.store(&chosen, std::memory_order_release);
+  return chosen;
+}
 
 }  // namespace xent

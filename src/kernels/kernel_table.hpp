@@ -2,9 +2,11 @@
 // Each ISA library (src/isa/*.cpp) fills one; src/dispatch.cpp picks one on the first call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "kernels/loss_call.hpp"
+#include "xent/xent.h"
 
 namespace xent {
 
@@ -20,12 +22,26 @@ template <class T> struct KernelTable {
   // Units [u0, u1) of a loss (samples, or rows b for element-wise variants); returns the
   // sum of their losses in double.
   double (*loss_block[int(Variant::count)])(const LossCall<T> &call, int64_t u0, int64_t u1);
+  // Sparse softmax CE with logits of a whole validated call with plain options (labels in
+  // range, no weights) and contiguous rows of C <= short_sparse_classes: per-sample losses
+  // or the reduced one into loss, gradients into grad (or null). The entry point's
+  // arguments (the reduction for the options) and XENT_OK returned, for a tail call from
+  // the C API: a tiny call is mostly fixed costs.
+  int64_t short_sparse_classes;
+  xent_status (*short_sparse64)(const T *x, const int64_t *labels, int64_t B, int64_t C, xent_reduction reduction,
+                                T *loss, T *grad);
+  xent_status (*short_sparse32)(const T *x, const int32_t *labels, int64_t B, int64_t C, xent_reduction reduction,
+                                T *loss, T *grad);
 };
 
 struct KernelTables {
   const char *isa;
   KernelTable<float> f32;
   KernelTable<double> f64;
+  template <class T> const KernelTable<T> &get() const {
+    if constexpr (sizeof(T) == sizeof(float)) return f32;
+    else return f64;
+  }
 };
 
 // Built per ISA; each returns null when that ISA was not compiled in.
@@ -35,15 +51,18 @@ const KernelTables *tables_sse2();
 const KernelTables *tables_neon();
 const KernelTables *tables_scalar();
 
-// The tables in use: chosen once from the CPU and XENT_ISA (src/dispatch.cpp); inline
-// after the first call (every call of the API goes through here).
-const KernelTables &choose_tables();
-inline const KernelTables &active_tables() {
-  static const KernelTables &chosen = choose_tables();
-  return chosen;
+// The tables in use: chosen once from the CPU and XENT_ISA (src/dispatch.cpp), by the
+// first call that needs them. chosen_tables() is null before that: a plain load, no call
+// (the C API's short route then declines, and keeps no frame).
+namespace detail {
+inline std::atomic<const KernelTables *> g_chosen_tables{nullptr};  // set by choose_tables
 }
-template <class T> inline const KernelTable<T> &kernels();
-template <> inline const KernelTable<float> &kernels<float>() { return active_tables().f32; }
-template <> inline const KernelTable<double> &kernels<double>() { return active_tables().f64; }
+const KernelTables &choose_tables();
+inline const KernelTables *chosen_tables() { return detail::g_chosen_tables.load(std::memory_order_acquire); }
+inline const KernelTables &active_tables() {
+  if (const KernelTables *t = chosen_tables()) return *t;
+  return choose_tables();
+}
+template <class T> inline const KernelTable<T> &kernels() { return active_tables().get<T>(); }
 
 }  // namespace xent

@@ -52,6 +52,9 @@ template <class V> KernelTable<simd::value_t<V>> make_table() {
   t.loss_block[int(Variant::binary_ce)] = loss_binary<V>;
   t.loss_block[int(Variant::categorical_ce)] = loss_categorical<V, false>;
   t.loss_block[int(Variant::sparse_categorical_ce)] = loss_categorical<V, true>;
+  t.short_sparse_classes = 2 * int64_t(simd::width_v<V>);
+  t.short_sparse64 = short_sparse_call<V, int64_t>;
+  t.short_sparse32 = short_sparse_call<V, int32_t>;
   return t;
 }
 

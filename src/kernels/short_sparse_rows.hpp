@@ -11,11 +11,16 @@
 //   loss  softmax_ce_block's with label_coef = 1, sw = 1, z = 0: (m - y) + log(sum)
 //   grad  the stored-exp route: e = exp_loss_from_sum_term, (pf e) scale, label redone
 // Rows whose max is not finite (+-inf, NaN) take the general route.
+//
+// Two ways in: short_sparse_rows, a loss_block of the table (any call the driver runs),
+// and short_sparse_call, which the C API calls directly with its arguments in registers
+// for plain options (capi/short_sparse_route.hpp): a tiny call is mostly fixed costs.
 #pragma once
 
 #include <limits>
 
 #include "kernels/softmax_losses.hpp"
+#include "xent/xent.h"
 
 namespace xent::XENT_ISA_NS::kern {
 
@@ -24,58 +29,152 @@ template <class V> inline bool fits_short_sparse_rows(const LossCall<simd::value
          !c.sample_weights && c.z_loss == 0 && c.softcap == 0;
 }
 
+// One row x[0, C), C in ((N - 1) W, N W], label in [0, C), last_valid the valid lanes of
+// its last vector: sets its loss and, when Grad, writes its gradient row g (g may be x)
+// scaled by `scale`. Returns false, having written nothing, when the row's max is not
+// finite (the general route's rules apply). Grad is a template argument: without it, the
+// loop keeps no value for a gradient and spills nothing.
+template <class V, int N, bool Grad>
+XENT_ALWAYS_INLINE bool short_sparse_row(const simd::value_t<V> *x, int64_t C, const simd::mask_t<V> &last_valid,
+                                         int64_t label, simd::value_t<V> *g, simd::value_t<V> scale, double &loss) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  const int64_t last = C - (N - 1) * W;  // valid lanes of the last vector, in [1, W]
+  V v[N];
+  for (int j = 0; j < N - 1; ++j) v[j] = simd::load<V>(x + j * W);
+  v[N - 1] = simd::load_partial<V>(x + (N - 1) * W, last, -std::numeric_limits<T>::infinity());
+  V mx = v[0];
+  for (int j = 1; j < N; ++j) mx = simd::vmax(mx, v[j]);
+  T m;
+  const V mv = simd::broadcast_max(mx, m);
+  if (!std::isfinite(m)) return false;
+  V d[N], term[N];
+  for (int j = 0; j < N; ++j) {
+    d[j] = v[j] - mv;
+    term[j] = LossMath{}(d[j]);
+  }
+  // row_reduce's 0 + e_0 + ...: 0 + e_0 is e_0 (an exp is never -0).
+  V a = N > 1 ? term[0] : simd::select(last_valid, term[0], V(T(0)));
+  for (int j = 1; j < N; ++j) a += j < N - 1 ? term[j] : simd::select(last_valid, term[j], V(T(0)));
+  const T y = x[label];  // before any store: the gradient may be x
+  // finish_row_lse of a finite max; NaN anywhere in the row makes the sum, so log_sum and
+  // the loss, NaN: no select.
+  const T sum = simd::hsum(a);
+  loss = (double(m) - double(y)) + LossMath::log_sum<T>(sum);
+  if constexpr (Grad) {  // the stored-exp route: e = exp_loss_from_sum_term, (pf e) scale, label redone
+    const T pf = T(1.0 / double(sum));
+    T e[N * W];  // unaligned stores: no stack realignment
+    for (int j = 0; j < N; ++j) simd::store(e + j * W, math::exp_loss_from_sum_term(d[j], term[j]));
+    const V pfac(pf), sc(scale);
+    for (int j = 0; j < N - 1; ++j) simd::store(g + j * W, (pfac * simd::load<V>(e + j * W)) * sc);
+    simd::store_partial(g + (N - 1) * W, last, (pfac * simd::load<V>(e + (N - 1) * W)) * sc);
+    g[label] = (pf * e[label] - T(1)) * scale;
+  }
+  return true;
+}
+
 // N vectors per row: C in ((N - 1) W, N W].
 template <class V, int N>
 double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t s1) {
-  using T = simd::value_t<V>;
-  constexpr int64_t W = int64_t(simd::width_v<V>);
-  constexpr T ninf = -std::numeric_limits<T>::infinity();
   const int64_t C = c.C;
-  const int64_t last = C - (N - 1) * W;  // valid lanes of the last vector, in [1, W]
-  const auto last_valid = valid_lanes<V>((N - 1) * W, C);
+  const auto last_valid = valid_lanes<V>((N - 1) * int64_t(simd::width_v<V>), C);
   double total = 0;
   for (int64_t s = s0; s < s1; ++s) {
-    const T *x = c.x + s * C;
     const int64_t label = c.label(s);
     if (c.skip_ignored(s, label, s * C)) continue;
-
-    V v[N];
-    for (int j = 0; j < N - 1; ++j) v[j] = simd::load<V>(x + j * W);
-    v[N - 1] = simd::load_partial<V>(x + (N - 1) * W, last, ninf);
-    V mx = v[0];
-    for (int j = 1; j < N; ++j) mx = simd::vmax(mx, v[j]);
-    const T m = simd::hmax(mx);
-    if (!std::isfinite(m)) {
-      total += softmax_ce_block<V>(c, s, s + 1, Identity<T>{}, true);
+    double loss;
+    const bool done = c.grad ? short_sparse_row<V, N, true>(c.x + s * C, C, last_valid, label, c.grad + s * C,
+                                                             c.grad_scale, loss)
+                             : short_sparse_row<V, N, false>(c.x + s * C, C, last_valid, label, nullptr, 0, loss);
+    if (!done) {
+      total += softmax_ce_block<V>(c, s, s + 1, Identity<simd::value_t<V>>{}, true);
       continue;
     }
-    const V mv(m);
-    V d[N], term[N], a(T(0));
-    for (int j = 0; j < N; ++j) {
-      d[j] = v[j] - mv;
-      term[j] = LossMath{}(d[j]);
-      a += j < N - 1 ? term[j] : simd::select(last_valid, term[j], V(T(0)));
-    }
-    const T y = x[label];  // before any store: the gradient may be x
-    const RowLse<T> st = finish_row_lse<LossMath, T>(double(m), double(simd::hsum(a)), x, C, 1);
-    // NaN anywhere in the row makes the sum, so log_sum and the loss, NaN: no select.
-    const double loss = (double(m) - double(y)) + st.log_sum;
-    if (!c.reduce) c.loss[s] = T(loss);
+    if (!c.reduce) c.loss[s] = simd::value_t<V>(loss);
     total += loss;
-
-    if (c.grad) {
-      T *g = c.grad + s * C;
-      const T scale = T(double(c.grad_scale));
-      const T pf = T(1.0 / st.sum);
-      T e[N * W];  // unaligned stores: no stack realignment
-      for (int j = 0; j < N; ++j) simd::store(e + j * W, math::exp_loss_from_sum_term(d[j], term[j]));
-      const V pfac(pf), sc(scale);
-      for (int j = 0; j < N - 1; ++j) simd::store(g + j * W, (pfac * simd::load<V>(e + j * W)) * sc);
-      simd::store_partial(g + (N - 1) * W, last, (pfac * simd::load<V>(e + (N - 1) * W)) * sc);
-      g[label] = (pf * e[label] - T(1)) * scale;
-    }
   }
   return total;
+}
+
+// What MEAN divides by in a short_sparse_call, 1 for SUM, 0 for NONE: run_loss's
+// denominator (every sample counts with weight 1), and its gradient scale T(1 / divisor).
+inline double reduction_divisor(xent_reduction reduction, int64_t B) {
+  return reduction == XENT_REDUCTION_NONE ? 0.0 : reduction == XENT_REDUCTION_MEAN ? double(B) : 1.0;
+}
+template <class T> XENT_ALWAYS_INLINE xent_status write_reduced(T *loss, double total, double divisor) {
+  if (divisor != 0) *loss = T(total / divisor);  // SUM: total / 1
+  return XENT_OK;
+}
+
+// The rest of a short_sparse_call from the first row whose max is not finite on, as a call
+// of its own: x, labels, loss (per sample, when divisor is 0) and grad advanced to that
+// row, B the rows left, total the sum so far. Through a LossCall and short_sparse_rows
+// (which sends such rows to the general route), adding to total in sample order. Out of
+// line, cold, and every argument in a register: the direct loop reaches it by a tail call,
+// so it keeps no value across a call (no saved registers, no spilled vectors).
+template <class V, int N, class L>
+[[gnu::noinline, gnu::cold]] xent_status short_sparse_rest(const simd::value_t<V> *x, const L *labels, int64_t B,
+                                                            int64_t C, simd::value_t<V> *loss,
+                                                            simd::value_t<V> *grad, double total, double divisor) {
+  using T = simd::value_t<V>;
+  LossCall<T> c;
+  c.x = x;
+  if constexpr (std::is_same_v<L, int64_t>) c.labels64 = labels;
+  else c.labels32 = labels;
+  c.B = B;
+  c.C = C;
+  c.reduce = divisor != 0;
+  c.loss = loss;
+  c.grad = grad;
+  if (divisor != 0) c.grad_scale = T(1.0 / divisor);
+  for (int64_t s = 0; s < B; ++s) total += short_sparse_rows<V, N>(c, s, s + 1);  // each 0 + its loss
+  return write_reduced(loss, total, divisor);
+}
+
+// B samples of C in ((N - 1) W, N W] classes, labels in [0, C), plain options: per-sample
+// losses (NONE) or the reduced one into loss, gradients into grad when Grad, as run_loss
+// does it: the sum of the losses in sample order is the double the driver adds up for up
+// to kMaxBlocks samples.
+// Rows [0, n) with n = B, or n = 1 as a constant (a tiny call: straight-line code that
+// holds no value across an iteration, so nothing spills). Out of line, one function per
+// case: merged into one, their constants and loop values would not fit the registers.
+template <class V, int N, bool Grad, int64_t One, class L>
+[[gnu::noinline]] xent_status short_sparse_call_n(const simd::value_t<V> *x, const L *labels, int64_t B, int64_t C,
+                                                  xent_reduction reduction, simd::value_t<V> *loss,
+                                                  simd::value_t<V> *grad) {
+  using T = simd::value_t<V>;
+  const int64_t n = One ? One : B;
+  const double divisor = reduction_divisor(reduction, n);
+  const T scale = divisor != 0 ? T(1.0 / divisor) : T(1);
+  const auto last_valid = valid_lanes<V>((N - 1) * int64_t(simd::width_v<V>), C);
+  double total = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    double l;
+    if (!short_sparse_row<V, N, Grad>(x + s * C, C, last_valid, int64_t(labels[s]), Grad ? grad + s * C : nullptr,
+                                      scale, l))
+      return short_sparse_rest<V, N>(x + s * C, labels + s, n - s, C, divisor != 0 ? loss : loss + s,
+                                     Grad ? grad + s * C : nullptr, total, divisor);
+    if (divisor == 0) loss[s] = T(l);
+    total += l;
+  }
+  return write_reduced(loss, total, divisor);
+}
+
+// The C API's direct call (KernelTable::short_sparse64 / 32): its arguments where the
+// entry point has them (the reduction in place of the options) and XENT_OK returned, so
+// that the C API ends in a tail call that moves one register, and this one in another.
+template <class V, class L>
+xent_status short_sparse_call(const simd::value_t<V> *x, const L *labels, int64_t B, int64_t C,
+                              xent_reduction reduction, simd::value_t<V> *loss, simd::value_t<V> *grad) {
+  using Fn = xent_status (*)(const simd::value_t<V> *, const L *, int64_t, int64_t, xent_reduction,
+                             simd::value_t<V> *, simd::value_t<V> *);
+  // [one row][gradient][two vectors]
+  static constexpr Fn kCases[2][2][2] = {
+      {{short_sparse_call_n<V, 1, false, 0, L>, short_sparse_call_n<V, 2, false, 0, L>},
+       {short_sparse_call_n<V, 1, true, 0, L>, short_sparse_call_n<V, 2, true, 0, L>}},
+      {{short_sparse_call_n<V, 1, false, 1, L>, short_sparse_call_n<V, 2, false, 1, L>},
+       {short_sparse_call_n<V, 1, true, 1, L>, short_sparse_call_n<V, 2, true, 1, L>}}};
+  return kCases[B == 1][grad != nullptr][C > int64_t(simd::width_v<V>)](x, labels, B, C, reduction, loss, grad);
 }
 
 }  // namespace xent::XENT_ISA_NS::kern
