@@ -83,3 +83,35 @@ TEST_CASE("softmax CE: fused, tight, two-exp and strided routes give the same bi
     }
   }
 }
+
+// The loss alone carries each row's max from the previous row's sum pass
+// (chunk_sumexp_next_max): rows whose max is +inf, NaN or -inf (all -inf), before and after
+// ordinary rows, must still give the strided route's bits.
+TEST_CASE("softmax CE: the max carried to the next row keeps the non-finite rules", "[softmax][paths]") {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t C : {1, 7, 8, 9, 100, 4096}) {
+    const int64_t B = 9;
+    xt::Rng rng(uint64_t(C) * 17 + 3);
+    std::vector<float> x(size_t(B * C));
+    for (float &v : x) v = float(rng.uniform(-8, 8));
+    float *r1 = x.data() + 1 * C, *r3 = x.data() + 3 * C, *r4 = x.data() + 4 * C, *r6 = x.data() + 6 * C;
+    r1[C / 2] = inf;
+    r3[C - 1] = nan;
+    for (int64_t c = 0; c < C; ++c) r4[c] = -inf;
+    r6[0] = -inf;
+    std::vector<int64_t> labels;
+    for (int64_t b = 0; b < B; ++b) labels.push_back((b * 31) % C);
+    INFO("C = " << C);
+    const Run loss_only = run(x, labels, B, C, 1, false, false, 0.0);
+    const Run strided = run(x, labels, B, C, 2, false, false, 0.0);
+    REQUIRE(loss_only.loss.size() == strided.loss.size());
+    for (size_t b = 0; b < loss_only.loss.size(); ++b) {
+      INFO("row " << b << ": " << loss_only.loss[b] << " vs " << strided.loss[b]);
+      const bool both_nan = std::isnan(loss_only.loss[b]) && std::isnan(strided.loss[b]);
+      CHECK((both_nan || std::memcmp(&loss_only.loss[b], &strided.loss[b], sizeof(float)) == 0));
+    }
+    CHECK(std::isnan(loss_only.loss[3]));
+    CHECK(std::isnan(loss_only.loss[4]));  // all -inf: NaN (docs/SEMANTICS.md)
+    CHECK(std::isinf(loss_only.loss[1]) == (labels[1] != C / 2));  // a +inf logit off the label: +inf
+  }
+}

@@ -93,12 +93,11 @@ template <class V, class Xf> inline simd::value_t<V> chunk_max(const simd::value
       [](const V &a, const V &b) { return simd::vmax(a, b); }));
 }
 
-// (max, sum of exp(y - max)) of one chunk: two passes, the second from L1.
+// The sum pass of chunk_max_sumexp: sum of exp(y - m) for the chunk's max m.
 template <class V, class Math, class Xf>
-inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
-                             simd::value_t<V> &m, double &s) {
+inline void chunk_sumexp_known_max(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
+                                   simd::value_t<V> m, double &s) {
   using T = simd::value_t<V>;
-  m = chunk_max<V>(x, len, stride, xf);
   if (m == -std::numeric_limits<T>::infinity()) {  // all -inf: nothing to add
     s = 0;
     return;
@@ -107,6 +106,52 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
   s = double(simd::hsum(row_reduce<V, 1>(
       x, len, stride, xf, T(0), [&](const V &y) { return Math{}(y - mv); },
       [](const V &a, const V &b) { return a + b; }, len)));
+}
+
+// (max, sum of exp(y - max)) of one chunk: two passes, the second from L1.
+template <class V, class Math, class Xf>
+inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t stride, const Xf &xf,
+                             simd::value_t<V> &m, double &s) {
+  m = chunk_max<V>(x, len, stride, xf);
+  chunk_sumexp_known_max<V, Math>(x, len, stride, xf, m, s);
+}
+
+// chunk_max_sumexp's sum pass over a contiguous row of one chunk whose max m is known
+// (found by the previous row's call), with the max of the next row of the same length
+// (next may be null) read in the same loop: the sum loop, bound by its multiply-adds,
+// leaves room for the next row's loads and maxes, which then cost no pass of their own
+// (and the sum waits on no max reduction). The sum has row_reduce<V, 1>'s terms, order and
+// bits; the max is exact in any order (a NaN in the row gives NaN either way, from the sum).
+template <class V, class Math, class Xf>
+inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t<V> *next, int64_t len,
+                                  const Xf &xf, simd::value_t<V> m, double &s, simd::value_t<V> &next_max) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  constexpr T ninf = -std::numeric_limits<T>::infinity();
+  if (!next) {
+    chunk_sumexp_known_max<V, Math>(x, len, 1, xf, m, s);
+    return;
+  }
+  if (!std::isfinite(m)) {  // finish_row_lse's rules use no sum
+    s = 0;
+    next_max = chunk_max<V>(next, len, 1, xf);
+    return;
+  }
+  const V mv(m);
+  V a(T(0)), b(ninf);
+  int64_t i = 0;
+  for (; i + W <= len; i += W) {
+    __builtin_prefetch(next + i + len);  // the row after next, as row_reduce does one ahead
+    a += Math{}(xf.apply(simd::load<V>(x + i)) - mv);
+    b = simd::vmax(b, xf.apply(simd::load<V>(next + i)));
+  }
+  if (i < len) {
+    const V v = Math{}(xf.apply(load_block<V>(x, i, len, 1, T(0))) - mv);
+    a = a + simd::select(valid_lanes<V>(i, len), v, V(T(0)));
+    b = simd::vmax(b, simd::select(valid_lanes<V>(i, len), xf.apply(load_block<V>(next, i, len, 1, ninf)), V(ninf)));
+  }
+  s = double(simd::hsum(a));
+  next_max = simd::hmax(b);
 }
 
 // Online merge of (max, sum) pairs: (m, s) absorbs (mc, sc). NaN stays NaN.
