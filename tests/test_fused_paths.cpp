@@ -84,13 +84,14 @@ TEST_CASE("softmax CE: fused, tight, two-exp and strided routes give the same bi
   }
 }
 
-// The loss alone carries each row's max from the previous row's sum pass
-// (chunk_sumexp_next_max): rows whose max is +inf, NaN or -inf (all -inf), before and after
-// ordinary rows, must still give the strided route's bits.
-TEST_CASE("softmax CE: the max carried to the next row keeps the non-finite rules", "[softmax][paths]") {
+// The loss alone carries each row's max and range from the previous row's sum pass
+// (chunk_sumexp_next_max): rows whose max is +inf, NaN or -inf (all -inf), or whose range
+// reaches the loss exp's floor, before and after ordinary rows, must still give the
+// strided route's bits.
+TEST_CASE("softmax CE: the max and range carried to the next row keep the non-finite rules", "[softmax][paths]") {
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   for (int64_t C : {1, 7, 8, 9, 100, 4096}) {
-    const int64_t B = 9;
+    const int64_t B = 10;
     xt::Rng rng(uint64_t(C) * 17 + 3);
     std::vector<float> x(size_t(B * C));
     for (float &v : x) v = float(rng.uniform(-8, 8));
@@ -99,6 +100,12 @@ TEST_CASE("softmax CE: the max carried to the next row keeps the non-finite rule
     r3[C - 1] = nan;
     for (int64_t c = 0; c < C; ++c) r4[c] = -inf;
     r6[0] = -inf;
+    // Finite rows whose range passes the loss exp's floor (-87.3), or sits at it: their sum
+    // keeps the clamp, which the carried range leaves out elsewhere.
+    float *r7 = x.data() + 7 * C, *r8 = x.data() + 8 * C;
+    r7[C / 3] = -95.0f;
+    r8[0] = 8.0f;
+    r8[C - 1] = 8.0f - 87.3f;
     std::vector<int64_t> labels;
     for (int64_t b = 0; b < B; ++b) labels.push_back((b * 31) % C);
     INFO("C = " << C);

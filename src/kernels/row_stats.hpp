@@ -68,15 +68,21 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
   else return a[0];
 }
 
+// Where the loss exp's clamp is the identity: y - max >= this (math::exp_loss_sum_v).
+template <class T> inline constexpr T kLossExpFloor = T(-87.3f);
+
 // Which exp the sums use and which log turns a row's sum into its lse: the exact ones
 // (1-ulp exp, glibc's log) in the public lse / softmax kernels, the loss-tolerance ones
 // (math::exp_loss_sum_v, and for f32 math::log_sum_f32_loss) inside the losses.
 struct ExactMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_le0_v(d); }
+  template <class V> XENT_ALWAYS_INLINE static V in_range(const V &d) { return math::exp_le0_v(d); }
   template <class T> XENT_ALWAYS_INLINE static double log_sum(double s) { return std::log(s); }
 };
 struct LossMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
+  // The same for d >= kLossExpFloor (the clamp left out: the same bits).
+  template <class V> XENT_ALWAYS_INLINE static V in_range(const V &d) { return math::exp_loss_sum_in_range_v(d); }
   // s: a double, or a sum still in T (short rows; the float overload of the f32 log gives
   // the bits of the double one).
   template <class T, class S> XENT_ALWAYS_INLINE static double log_sum(S s) {
@@ -122,12 +128,17 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
 // leaves room for the next row's loads and maxes, which then cost no pass of their own
 // (and the sum waits on no max reduction). The sum has row_reduce<V, 1>'s terms, order and
 // bits; the max is exact in any order (a NaN in the row gives NaN either way, from the sum).
+// in_range: every y - m of this row is known to be >= -87.3, so the loss exp's clamp is
+// the identity and is left out (one step less in each term's dependent chain); the same
+// is found for the next row from its lanes' minimum, into next_in_range.
 template <class V, class Math, class Xf>
 inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t<V> *next, int64_t len,
-                                  const Xf &xf, simd::value_t<V> m, double &s, simd::value_t<V> &next_max) {
+                                  const Xf &xf, simd::value_t<V> m, bool in_range, double &s,
+                                  simd::value_t<V> &next_max, bool &next_in_range) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(simd::width_v<V>);
-  constexpr T ninf = -std::numeric_limits<T>::infinity();
+  constexpr T ninf = -std::numeric_limits<T>::infinity(), inf = std::numeric_limits<T>::infinity();
+  next_in_range = false;
   if (!next) {
     chunk_sumexp_known_max<V, Math>(x, len, 1, xf, m, s);
     return;
@@ -138,20 +149,33 @@ inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t
     return;
   }
   const V mv(m);
-  V a(T(0)), b(ninf);
-  int64_t i = 0;
-  for (; i + W <= len; i += W) {
-    __builtin_prefetch(next + i + len);  // the row after next, as row_reduce does one ahead
-    a += Math{}(xf.apply(simd::load<V>(x + i)) - mv);
-    b = simd::vmax(b, xf.apply(simd::load<V>(next + i)));
-  }
-  if (i < len) {
-    const V v = Math{}(xf.apply(load_block<V>(x, i, len, 1, T(0))) - mv);
-    a = a + simd::select(valid_lanes<V>(i, len), v, V(T(0)));
-    b = simd::vmax(b, simd::select(valid_lanes<V>(i, len), xf.apply(load_block<V>(next, i, len, 1, ninf)), V(ninf)));
-  }
-  s = double(simd::hsum(a));
-  next_max = simd::hmax(b);
+  const auto pass = [&](auto clamp) {
+    const auto term = [](const V &d) {
+      if constexpr (decltype(clamp)::value) return Math{}(d);
+      else return Math::in_range(d);
+    };
+    V a(T(0)), hi(ninf), lo(inf);
+    int64_t i = 0;
+    for (; i + W <= len; i += W) {
+      __builtin_prefetch(next + i + len);  // the row after next, as row_reduce does one ahead
+      a += term(xf.apply(simd::load<V>(x + i)) - mv);
+      const V y = xf.apply(simd::load<V>(next + i));
+      hi = simd::vmax(hi, y);
+      lo = simd::vmin(lo, y);
+    }
+    if (i < len) {
+      const auto valid = valid_lanes<V>(i, len);
+      a = a + simd::select(valid, term(xf.apply(load_block<V>(x, i, len, 1, T(0))) - mv), V(T(0)));
+      const V y = xf.apply(load_block<V>(next, i, len, 1, ninf));
+      hi = simd::vmax(hi, simd::select(valid, y, V(ninf)));
+      lo = simd::vmin(lo, simd::select(valid, y, V(inf)));
+    }
+    s = double(simd::hsum(a));
+    next_max = simd::hmax(hi);
+    next_in_range = std::isfinite(next_max) && simd::all(lo - V(next_max) >= V(kLossExpFloor<T>));
+  };
+  if (in_range) pass(std::false_type{});
+  else pass(std::true_type{});
 }
 
 // Online merge of (max, sum) pairs: (m, s) absorbs (mc, sc). NaN stays NaN.

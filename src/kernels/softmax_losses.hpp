@@ -136,7 +136,8 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
   // next row's max (chunk_sumexp_next_max), carried to it here.
   const bool max_ahead = !store_exp && K == 1 && C <= kSumChunk;
   T carried_max = 0;
-  int64_t carried_for = -1;  // the sample whose max is carried_max
+  bool carried_in_range = false;
+  int64_t carried_for = -1;  // the sample whose max (and range) is carried
   double total = 0;
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t base = c.sample_base(s);
@@ -156,9 +157,11 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
       if (sparse) y_label = row.x[label];
       st = finish_row_lse<LossMath, T>(double(max_first), row.sum_storing_exp(g, max_first), row.x, C, 1);
     } else if (max_ahead) {
-      const T m = carried_for == s ? carried_max : chunk_max<V>(row.x, C, 1, xf);
+      const bool carried = carried_for == s;
+      const T m = carried ? carried_max : chunk_max<V>(row.x, C, 1, xf);
       double sum;
-      chunk_sumexp_next_max<V, LossMath>(row.x, s + 1 < s1 ? row.x + C : nullptr, C, xf, m, sum, carried_max);
+      chunk_sumexp_next_max<V, LossMath>(row.x, s + 1 < s1 ? row.x + C : nullptr, C, xf, m,
+                                         carried && carried_in_range, sum, carried_max, carried_in_range);
       carried_for = s + 1;
       st = finish_row_lse<LossMath>(double(m), sum, row.x, C, 1);
       if (vector_coef) row.linear_terms(st.max, D, A, 1);

@@ -177,6 +177,11 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(simd::vmax_keep_nan(V(-87.3f), d));
   else return exp_v(d);
 }
+// exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
+template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(d);
+  else return exp_v(d);
+}
 
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
 // same computation).
