@@ -56,28 +56,24 @@ inline int reduction_value(const xent_options &o) {
   return reduction;
 }
 
-// The bits of a double that are not its sign: 0 for +-0 only. Options are compared by
-// their bits, ORed together and tested once: a tiny call checks them all in a few
-// instructions, with one branch.
-inline uint64_t magnitude_bits(double d) {
-  uint64_t b;
-  std::memcpy(&b, &d, sizeof b);
-  return b << 1;
-}
+// Options are compared by their bits, ORed together and tested once: a tiny call checks
+// them all in a few instructions, with one branch. magnitude_bits is 0 for +-0 only.
 inline uint64_t bits_of(double d) {
   uint64_t b;
   std::memcpy(&b, &d, sizeof b);
   return b;
 }
+inline uint64_t magnitude_bits(double d) { return bits_of(d) << 1; }
 
 // The common options: each of the tuning ones at its default, which is valid and applies
 // to every variant (ignore_index too, on the sparse variants).
 inline bool common_options(const xent_options &o, Variant v) {
-  const uint64_t off_default = magnitude_bits(o.label_smoothing) | magnitude_bits(o.z_loss) |
-                               magnitude_bits(o.logit_softcap) | (bits_of(o.epsilon) ^ bits_of(kDefaultOptions.epsilon)) |
-                               reinterpret_cast<uintptr_t>(o.pos_weight) |
-                               (is_sparse(v) ? 0 : uint64_t(o.ignore_index) ^ uint64_t(XENT_NO_IGNORE));
-  return (off_default == 0) & (unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN)) & (o.num_threads >= 0);
+  const uint64_t off_default =
+      magnitude_bits(o.label_smoothing) | magnitude_bits(o.z_loss) | magnitude_bits(o.logit_softcap) |
+      (bits_of(o.epsilon) ^ bits_of(kDefaultOptions.epsilon)) | reinterpret_cast<uintptr_t>(o.pos_weight) |
+      (is_sparse(v) ? 0 : uint64_t(o.ignore_index) ^ uint64_t(XENT_NO_IGNORE));
+  return (off_default == 0) & (unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN)) &
+         (o.num_threads >= 0);
 }
 
 // Both checks; the common options are recognized inline.

@@ -68,9 +68,6 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
   else return a[0];
 }
 
-// Where the loss exp's clamp is the identity: y - max >= this (math::exp_loss_sum_v).
-template <class T> inline constexpr T kLossExpFloor = T(-87.3f);
-
 // Which exp the sums use and which log turns a row's sum into its lse: the exact ones
 // (1-ulp exp, glibc's log) in the public lse / softmax kernels, the loss-tolerance ones
 // (math::exp_loss_sum_v, and for f32 math::log_sum_f32_loss) inside the losses.
@@ -81,7 +78,7 @@ struct ExactMath {
 };
 struct LossMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_loss_sum_v(d); }
-  // The same for d >= kLossExpFloor (the clamp left out: the same bits).
+  // The same for d >= math::kLossExpFloor (the clamp left out: the same bits).
   template <class V> XENT_ALWAYS_INLINE static V in_range(const V &d) { return math::exp_loss_sum_in_range_v(d); }
   // s: a double, or a sum still in T (short rows; the float overload of the f32 log gives
   // the bits of the double one).
@@ -172,7 +169,7 @@ inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t
     }
     s = double(simd::hsum(a));
     next_max = simd::hmax(hi);
-    next_in_range = std::isfinite(next_max) && simd::all(lo - V(next_max) >= V(kLossExpFloor<T>));
+    next_in_range = std::isfinite(next_max) && simd::all(lo - V(next_max) >= V(T(math::kLossExpFloor)));
   };
   if (in_range) pass(std::false_type{});
   else pass(std::true_type{});

@@ -134,10 +134,10 @@ template <class V, int N, class L>
 // B samples of C in ((N - 1) W, N W] classes, labels in [0, C), plain options: per-sample
 // losses (NONE) or the reduced one into loss, gradients into grad when Grad, as run_loss
 // does it: the sum of the losses in sample order is the double the driver adds up for up
-// to kMaxBlocks samples.
-// Rows [0, n) with n = B, or n = 1 as a constant (a tiny call: straight-line code that
-// holds no value across an iteration, so nothing spills). Out of line, one function per
-// case: merged into one, their constants and loop values would not fit the registers.
+// to kMaxBlocks samples. One = 1 is the case B = 1 with B a constant: straight-line code
+// that holds no value across an iteration, so nothing spills (a tiny call). One function
+// per case, out of line: merged, their constants and loop values would not fit the
+// registers.
 template <class V, int N, bool Grad, int64_t One, class L>
 [[gnu::noinline]] xent_status short_sparse_call_n(const simd::value_t<V> *x, const L *labels, int64_t B, int64_t C,
                                                   xent_reduction reduction, simd::value_t<V> *loss,

@@ -170,11 +170,15 @@ template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 o
 }
 }  // namespace detail
 
+// Where the f32 loss exp's clamp and flush to 0 start: exp(-87.3) = 1.2e-38 is normal.
+inline constexpr float kLossExpFloor = -87.3f;
+
 // The terms of a sum of exp: d < -87.3 (-inf included) is raised to -87.3, whose exp
 // (1.2e-38) vanishes next to the sum >= 1; one max instead of exp_loss_v's compare and
 // select. NaN gives NaN.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
-  if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(simd::vmax_keep_nan(V(-87.3f), d));
+  if constexpr (std::is_same_v<simd::value_t<V>, float>)
+    return detail::expf_loss(simd::vmax_keep_nan(V(kLossExpFloor), d));
   else return exp_v(d);
 }
 // exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
@@ -186,7 +190,7 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
 // same computation).
 template <class V> XENT_ALWAYS_INLINE V exp_loss_from_sum_term(const V &d, const V &e) {
-  if constexpr (std::is_same_v<simd::value_t<V>, float>) return simd::select(d < V(-87.3f), V(0.0f), e);
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) return simd::select(d < V(kLossExpFloor), V(0.0f), e);
   else return e;
 }
 
