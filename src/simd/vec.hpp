@@ -242,21 +242,33 @@ template <class I> inline I shl(const I &i, int n) {
 }
 
 // ---- horizontal reductions (fixed order: the same bits on every call)
+#if defined(__x86_64__) || defined(__i386__)
+namespace detail {
+// An AVX2 vector reduced by op as a tree of halves: 3 dependent steps (a short row's
+// chain waits on them; xsimd's hadd takes two slower horizontal adds, hmax 7 steps).
+template <class V, class Op> inline value_t<V> avx2_halves(const V &a, Op op) {
+  if constexpr (std::is_same_v<value_t<V>, float>) {
+    __m128 t = op(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    t = op(t, _mm_movehl_ps(t, t));
+    return _mm_cvtss_f32(op(t, _mm_shuffle_ps(t, t, 1)));
+  } else {
+    const __m128d t = op(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+    return _mm_cvtsd_f64(op(t, _mm_unpackhi_pd(t, t)));
+  }
+}
+template <class V> constexpr bool avx2_only() { return has_avx2_maskmov<V>() && !has_avx512_mask<V>(); }
+}  // namespace detail
+#endif
+
 template <class V> inline value_t<V> hsum(const V &a) {
   if constexpr (is_scalar_v<V>) {
     return a;
 #if defined(__x86_64__) || defined(__i386__)
-  } else if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
-    // A tree of halves with single shuffles, as hmax (xsimd's uses two horizontal adds,
-    // slower on a short row's dependent chain).
-    if constexpr (std::is_same_v<value_t<V>, float>) {
-      __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-      s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-      return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-    } else {
-      const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
-      return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
-    }
+  } else if constexpr (detail::avx2_only<V>()) {
+    return detail::avx2_halves(a, [](auto x, auto y) {
+      if constexpr (std::is_same_v<decltype(x), __m128>) return _mm_add_ps(x, y);
+      else return _mm_add_pd(x, y);
+    });
 #endif
   } else {
     return xsimd::hadd(a);
@@ -268,16 +280,11 @@ template <class V> inline value_t<V> hmax(const V &a) {
   if constexpr (is_scalar_v<V>) {
     return a;
 #if defined(__x86_64__) || defined(__i386__)
-  } else if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
-    // A tree of halves: 3 dependent steps instead of 7 (a short row waits on this max).
-    if constexpr (std::is_same_v<value_t<V>, float>) {
-      __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-      m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-      return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
-    } else {
-      const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
-      return _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)));
-    }
+  } else if constexpr (detail::avx2_only<V>()) {
+    return detail::avx2_halves(a, [](auto x, auto y) {
+      if constexpr (std::is_same_v<decltype(x), __m128>) return _mm_max_ps(x, y);
+      else return _mm_max_pd(x, y);
+    });
 #endif
   } else {
     alignas(64) value_t<V> lanes[width_v<V>];
@@ -292,7 +299,7 @@ template <class V> inline value_t<V> hmax(const V &a) {
 // row's dependent chain waits on this max).
 template <class V> inline V broadcast_max(const V &a, value_t<V> &m) {
 #if defined(__x86_64__) || defined(__i386__)
-  if constexpr (detail::has_avx2_maskmov<V>() && !detail::has_avx512_mask<V>()) {
+  if constexpr (detail::avx2_only<V>()) {
     if constexpr (std::is_same_v<value_t<V>, float>) {
       __m256 t = _mm256_max_ps(a, _mm256_permute2f128_ps(a, a, 1));
       t = _mm256_max_ps(t, _mm256_permute_ps(t, 0x4E));  // the other pair of the half
