@@ -8,6 +8,7 @@
 
 #include "capi/buffers.hpp"
 #include "capi/error.hpp"
+#include "capi/labels.hpp"
 #include "capi/options.hpp"
 #include "xent/xent_vocab_parallel.h"
 
@@ -96,24 +97,6 @@ template <class T, class L> xent_status check_overlap(const Args<T, L> &a, const
       a.grad);
 }
 
-// Every label in [0, classes) or ignore_index; sums MEAN's divisor on the way.
-template <class T, class L> xent_status check_labels(const Args<T, L> &a, const xent_options &o, double *divisor) {
-  const T *cw = static_cast<const T *>(o.class_weights);
-  const T *sw = static_cast<const T *>(o.sample_weights);
-  double d = 0;
-  for (int64_t r = 0; r < a.batch; ++r) {
-    const int64_t l = int64_t(a.labels[r]);
-    if (l == o.ignore_index) continue;
-    if (l < 0 || l >= a.classes)
-      return fail(XENT_ERR_LABEL_OUT_OF_RANGE, a.fn, "labels[%lld] = %lld is outside [0, %lld)%s", (long long)r,
-                  (long long)l, (long long)a.classes,
-                  o.ignore_index == XENT_NO_IGNORE ? "" : " and is not ignore_index");
-    d += (cw ? double(cw[l]) : 1.0) * (sw ? double(sw[r]) : 1.0);
-  }
-  *divisor = d;
-  return XENT_OK;
-}
-
 template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out) {
   if (xent_status s = check_pointers(a)) return s;
   const xent_options *o = nullptr;
@@ -122,7 +105,8 @@ template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out)
   if (xent_status s = check_shapes(a, out->o)) return s;
   if (xent_status s = check_vocab_options(a.fn, out->o)) return s;
   if (xent_status s = check_overlap(a, out->o)) return s;
-  return check_labels(a, out->o, &out->denominator);
+  // Every label in [0, classes) or ignore_index; sums MEAN's divisor on the way.
+  return capi::check_labels<T>(a.fn, a.labels, a.batch, a.classes, out->o, &out->denominator);
 }
 
 }  // namespace xent::vocab
