@@ -73,7 +73,6 @@ inline V row_reduce(const simd::value_t<V> *x, int64_t n, int64_t stride, const 
 // (math::exp_loss_sum_v, and for f32 math::log_sum_f32_loss) inside the losses.
 struct ExactMath {
   template <class V> XENT_ALWAYS_INLINE V operator()(const V &d) const { return math::exp_le0_v(d); }
-  template <class V> XENT_ALWAYS_INLINE static V in_range(const V &d) { return math::exp_le0_v(d); }
   template <class T> XENT_ALWAYS_INLINE static double log_sum(double s) { return std::log(s); }
 };
 struct LossMath {
@@ -127,8 +126,9 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
 // bits; the max is exact in any order (a NaN in the row gives NaN either way, from the sum).
 // in_range: every y - m of this row is known to be >= -87.3, so the loss exp's clamp is
 // the identity and is left out (one step less in each term's dependent chain); the same
-// is found for the next row from its lanes' minimum, into next_in_range.
-template <class V, class Math, class Xf>
+// is found for the next row from its lanes' minimum, into next_in_range. The losses' sums
+// only (LossMath).
+template <class V, class Xf>
 inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t<V> *next, int64_t len,
                                   const Xf &xf, simd::value_t<V> m, bool in_range, double &s,
                                   simd::value_t<V> &next_max, bool &next_in_range) {
@@ -137,7 +137,7 @@ inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t
   constexpr T ninf = -std::numeric_limits<T>::infinity(), inf = std::numeric_limits<T>::infinity();
   next_in_range = false;
   if (!next) {
-    chunk_sumexp_known_max<V, Math>(x, len, 1, xf, m, s);
+    chunk_sumexp_known_max<V, LossMath>(x, len, 1, xf, m, s);
     return;
   }
   if (!std::isfinite(m)) {  // finish_row_lse's rules use no sum
@@ -148,8 +148,8 @@ inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t
   const V mv(m);
   const auto pass = [&](auto clamp) {
     const auto term = [](const V &d) {
-      if constexpr (decltype(clamp)::value) return Math{}(d);
-      else return Math::in_range(d);
+      if constexpr (decltype(clamp)::value) return LossMath{}(d);
+      else return LossMath::in_range(d);
     };
     V a(T(0)), hi(ninf), lo(inf);
     int64_t i = 0;

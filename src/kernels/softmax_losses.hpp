@@ -160,8 +160,8 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
       const bool carried = carried_for == s;
       const T m = carried ? carried_max : chunk_max<V>(row.x, C, 1, xf);
       double sum;
-      chunk_sumexp_next_max<V, LossMath>(row.x, s + 1 < s1 ? row.x + C : nullptr, C, xf, m,
-                                         carried && carried_in_range, sum, carried_max, carried_in_range);
+      chunk_sumexp_next_max<V>(row.x, s + 1 < s1 ? row.x + C : nullptr, C, xf, m, carried && carried_in_range, sum,
+                               carried_max, carried_in_range);
       carried_for = s + 1;
       st = finish_row_lse<LossMath>(double(m), sum, row.x, C, 1);
       if (vector_coef) row.linear_terms(st.max, D, A, 1);
