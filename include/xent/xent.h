@@ -71,6 +71,16 @@ typedef struct xent_options {
   double z_loss;               /* softmax-with-logits only: adds z * lse(x)^2 per sample; default 0 */
   double logit_softcap;        /* softmax-with-logits only: >0 replaces x by cap*tanh(x/cap); 0 = off */
   int num_threads;             /* 0 = library default (xent_set_num_threads) */
+  /* ---- appended in 0.2; a caller with the 0.1 struct (struct_size = XENT_OPTIONS_V1_SIZE)
+   * gets the defaults for these */
+  void *lse_out;               /* softmax-with-logits losses: NULL, or [B*K] receiving each sample's
+                                  lse(y) (for the backward); f32 for 16-bit calls, T otherwise */
+  double focal_gamma;          /* focal loss exponent gamma >= 0; 0 = off (plain CE). Sigmoid CE
+                                  (torchvision sigmoid_focal_loss) and sparse softmax CE */
+  double focal_alpha;          /* sigmoid CE only: alpha in [0, 1] weights t = 1 terms by alpha and
+                                  t = 0 terms by 1 - alpha; < 0 = off (default -1) */
+  double poly_epsilon;         /* Poly-1: adds epsilon * (1 - p_t) per sample (per element for
+                                  sigmoid CE); 0 = off. Softmax CE (both) and sigmoid CE */
 } xent_options;
 
 /* The size of the first published xent_options; smaller struct_size is rejected. */
@@ -129,6 +139,70 @@ XENT_API xent_status xent_sparse_categorical_ce_f64(const double *input, const i
 XENT_API xent_status xent_sparse_categorical_ce_f64_i32(const double *input, const int32_t *labels, int64_t batch,
     int64_t classes, const xent_options *opts, double *loss, double *grad);
 
+/* per sample on log-probabilities (PyTorch nll_loss, ONNX NegativeLogLikelihoodLoss):
+ * -w[label] * input[label] over (B, C, K); class_weights, sample_weights, ignore_index,
+ * inner, label_smoothing (-sum_c w_c t'_c input_c) and the three reductions. Only the
+ * entries a sample uses are read (a NaN elsewhere in its row does not reach the loss). */
+XENT_API xent_status xent_nll_loss_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_nll_loss_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, float *grad);
+XENT_API xent_status xent_nll_loss_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+XENT_API xent_status xent_nll_loss_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, double *loss, double *grad);
+
+/* ------------------------------------------------------------- backward
+ * grad = dloss * d(loss)/d(input) for an upstream gradient dloss, in one pass; the same
+ * arguments and checks as the forward (loss replaced by dloss, which is read, not written):
+ * dloss: NONE -> one value per loss element (B*K, or B*C*K for sigmoid and binary);
+ *        SUM / MEAN -> one scalar.
+ * lse:   softmax-with-logits variants only: NULL, or the per-sample lse [B*K] that the
+ *        forward wrote through opts->lse_out (same input and options); with it the
+ *        backward does no max or sum pass. Must be NULL for the other variants.
+ * grad:  required; may be exactly input (in place). dloss and lse must not overlap it.
+ * With lse NULL the result is bitwise dloss * (the forward's grad) computed in T. */
+XENT_API xent_status xent_sigmoid_ce_with_logits_backward_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_sigmoid_ce_with_logits_backward_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_backward_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_backward_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_binary_ce_backward_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_binary_ce_backward_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_categorical_ce_backward_f32(const float *input, const float *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_categorical_ce_backward_f64(const double *input, const double *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_nll_loss_backward_f32(const float *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_nll_loss_backward_f32_i32(const float *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
+XENT_API xent_status xent_nll_loss_backward_f64(const double *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+XENT_API xent_status xent_nll_loss_backward_f64_i32(const double *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, const double *dloss, const double *lse, double *grad);
+
 /* --------------------------------------------------------------- kernels
  * Contiguous arrays; y may be exactly x (in place). exp and log are within 1 ulp of the
  * correctly rounded result for every input (see SPEC section 4).
@@ -166,6 +240,24 @@ XENT_API xent_status xent_lse_merge_f32(const float *max, const float *sum, int6
                                         int64_t rows, float *lse);
 XENT_API xent_status xent_lse_merge_f64(const double *max, const double *sum, int64_t parts,
                                         int64_t rows, double *lse);
+
+/* The softmax family over the middle axis of an (outer, cols, inner) array (ONNX
+ * Softmax(axis), PyTorch dim, NNlib dims): element (o, c, i) at (o * cols + c) * inner + i.
+ * logsumexp and lse_partial write (outer, inner) arrays; softmax / log_softmax write y of
+ * the input's shape (y may be exactly x). inner = 1 is the last-axis function, bit for bit.
+ * The same special values as the last-axis functions, per (o, i) line. */
+XENT_API xent_status xent_logsumexp_axis_f32(const float *x, int64_t outer, int64_t cols, int64_t inner, float *out);
+XENT_API xent_status xent_logsumexp_axis_f64(const double *x, int64_t outer, int64_t cols, int64_t inner,
+                                             double *out);
+XENT_API xent_status xent_softmax_axis_f32(const float *x, int64_t outer, int64_t cols, int64_t inner, float *y);
+XENT_API xent_status xent_softmax_axis_f64(const double *x, int64_t outer, int64_t cols, int64_t inner, double *y);
+XENT_API xent_status xent_log_softmax_axis_f32(const float *x, int64_t outer, int64_t cols, int64_t inner, float *y);
+XENT_API xent_status xent_log_softmax_axis_f64(const double *x, int64_t outer, int64_t cols, int64_t inner,
+                                               double *y);
+XENT_API xent_status xent_lse_partial_axis_f32(const float *x, int64_t outer, int64_t cols, int64_t inner,
+                                               float *max_out, float *sum_out);
+XENT_API xent_status xent_lse_partial_axis_f64(const double *x, int64_t outer, int64_t cols, int64_t inner,
+                                               double *max_out, double *sum_out);
 
 /* ---------------------------------------------------------- library-wide */
 
