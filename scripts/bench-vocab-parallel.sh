@@ -9,9 +9,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(realpath -m "${1:-$ROOT/build-vp-bench}")"
 "$ROOT/scripts/lib/ensure-packages.sh" libopenmpi-dev openmpi-bin
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" "$ROOT" -Dmpi=enabled -Dtests=false -Dbench=disabled >/dev/null
+  meson setup "$build" "$ROOT" -Dmpi=enabled -Dtests=disabled -Dbench=disabled >/dev/null
 fi
-ninja -C "$build" >/dev/null  # -Dtests=false: the libraries and examples only
+ninja -C "$build" >/dev/null  # -Dtests=disabled: the libraries and examples only
 exe="$build/vocab_parallel_bench"
 # -rdynamic: the bench's MPI_Allreduce wrapper (byte counter) must interpose libxent_mpi's calls.
 mpicc -O2 -std=c11 -Wall -Wextra -rdynamic "$ROOT/bench/vocab_parallel_bench.c" -I"$ROOT/include" \

@@ -11,7 +11,7 @@ scripts/lib/ensure-packages.sh g++ meson ninja-build pkg-config libxsimd-dev lib
   libdnnl-dev libxnnpack-dev libpthreadpool-dev libsleef-dev libtorch-dev python3-matplotlib
 
 build=build-bench
-opts=(-Dbuildtype=release -Dtests=false -Dbench=enabled)
+opts=(-Dbuildtype=release -Dtests=disabled -Dbench=enabled)
 if [ -f "$build/build.ninja" ]; then
   meson configure "$build" "${opts[@]}" >/dev/null
 else

@@ -9,7 +9,7 @@ prefix="$build_dir/prefix"
 logs="$build_dir/suite-logs"
 
 "$root/scripts/setup.sh" --build-dir "$build_dir" --with-tests --with-bindings \
-  -- -Dtests=true -Dbench=disabled "--prefix=$prefix" || { echo "0 passed, 1 failed"; exit 1; }
+  -- -Dtests=enabled -Dbench=disabled "--prefix=$prefix" || { echo "0 passed, 1 failed"; exit 1; }
 if ! ninja -C "$build_dir" >"$build_dir/ninja.log" 2>&1; then
   tail -50 "$build_dir/ninja.log"; echo "0 passed, 1 failed"; exit 1
 fi

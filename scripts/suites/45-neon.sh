@@ -14,7 +14,7 @@ ln -sfn /usr/include/xsimd "$headers/xsimd"
 ln -sfn /usr/include/catch2 "$headers/catch2"
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$root" --cross-file "$root/cross/aarch64-linux-gnu.ini" \
-    -Dheader_only_include="$headers" -Dbench=disabled >"$build.setup.log" 2>&1 \
+    -Dheader_only_include="$headers" -Dtests=enabled -Dbench=disabled >"$build.setup.log" 2>&1 \
     || { cat "$build.setup.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
 ninja -C "$build" tests/xent_tests >"$build.ninja.log" 2>&1 || { tail -40 "$build.ninja.log"; echo "0 passed, 1 failed"; exit 1; }

@@ -19,7 +19,7 @@ result() { echo "$1 passed, $2 failed"; [ "$2" -eq 0 ]; exit $?; }
 # The library, instrumented for coverage and sanitized, at -O1 to build fast; OpenMP off (the
 # fuzzed shapes are far below the parallel threshold).
 if [ ! -f "$fuzz_build/build.ninja" ]; then
-  CC=clang-14 CXX=clang++-14 meson setup "$fuzz_build" "$root" -Dtests=false -Dbench=disabled \
+  CC=clang-14 CXX=clang++-14 meson setup "$fuzz_build" "$root" -Dtests=disabled -Dbench=disabled \
     -Dopenmp=disabled -Ddefault_library=static -Dbuildtype=plain -Db_lundef=false \
     -Db_sanitize=address,undefined -Disas=avx2,scalar \
     -Dcpp_args="-O1 -gline-tables-only -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \

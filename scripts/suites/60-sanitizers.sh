@@ -16,7 +16,7 @@ source "$root/scripts/suites/70-hostile.sh"  # run_catch2, passed, failed, skipp
 
 if [ ! -f "$asan/build.ninja" ]; then
   meson setup "$asan" "$root" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled \
-    -Dbuildtype=plain -Dcpp_args="-O1 -g1" -Dtests=true -Disas=avx2,scalar >"$asan.setup.log" 2>&1 \
+    -Dbuildtype=plain -Dcpp_args="-O1 -g1" -Dtests=enabled -Disas=avx2,scalar >"$asan.setup.log" 2>&1 \
     || { cat "$asan.setup.log"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Only the test binaries (not the exhaustive ulp sweep, far too slow under ASan).

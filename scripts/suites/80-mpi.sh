@@ -32,7 +32,7 @@ if [ ! -x "$build/$mpi_test" ] || [ ! -x "$build/$single_test" ]; then
   build="$(dirname "$BUILD_DIR")/build-mpi"
   echo "building the vocabulary-parallel targets in $build"
   if [ ! -f "$build/build.ninja" ] &&
-    ! meson setup "$build" "$ROOT" -Dtests=true -Dbench=disabled -Dmpi=enabled >"$build.setup.log" 2>&1; then
+    ! meson setup "$build" "$ROOT" -Dtests=enabled -Dbench=disabled -Dmpi=enabled >"$build.setup.log" 2>&1; then
     tail -30 "$build.setup.log"
     fail "meson setup $build"
     finish
