@@ -23,7 +23,15 @@ template <class T, class L> struct LossArgs {
   int64_t batch, classes;
   const xent_options *opts;
   T *loss, *grad;
+  // A backward call (xent_*_backward_*): loss is null, dloss required, lse optional.
+  bool backward = false;
+  const T *dloss = nullptr;
+  const T *lse = nullptr;
 };
+
+constexpr bool softmax_with_logits(Variant v) {
+  return v == Variant::softmax_ce_with_logits || v == Variant::sparse_softmax_ce_with_logits;
+}
 
 // The checks after the pointers and struct_size, then the kernels. Inlined twice into
 // run: with the caller's options, and with plain ones whose fields are constants.
@@ -42,10 +50,18 @@ inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, 
   if (!options_checked)
     if (xent_status s = check_options(a.fn, o, v)) return s;
   const bool sparse = is_sparse(v), elementwise = is_elementwise(v);
+  if (a.lse && !softmax_with_logits(v))
+    return fail(XENT_ERR_INVALID_ARGUMENT, a.fn,
+                "lse = %p applies only to the softmax-with-logits variants (pass NULL)", static_cast<const void *>(a.lse));
   const int64_t n_loss = o.reduction != XENT_REDUCTION_NONE ? 1 : elementwise ? n_in : n_samples;
   const std::size_t sz = sizeof(T);
+  // A backward call neither reads nor writes opts->lse_out (the options of its forward may be reused).
+  T *const lse_out = a.backward ? nullptr : static_cast<T *>(o.lse_out);
   if (xent_status s = check_no_alias(
-          a.fn, {{"loss", a.loss, std::size_t(n_loss) * sz}, {"grad", a.grad, std::size_t(n_in) * sz}},
+          a.fn,
+          {{"loss", a.loss, std::size_t(n_loss) * sz},
+           {"grad", a.grad, std::size_t(n_in) * sz},
+           {"opts->lse_out", lse_out, std::size_t(n_samples) * sz}},
           {{"input", a.input, std::size_t(n_in) * sz},
            {"targets", a.targets, std::size_t(n_in) * sz},
            {"labels", a.labels, std::size_t(n_samples) * sizeof(L)},
@@ -53,7 +69,9 @@ inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, 
            // NULL after check_options unless sigmoid
            {"opts->pos_weight", v == Variant::sigmoid_ce_with_logits ? o.pos_weight : nullptr,
             std::size_t(a.classes) * sz},
-           {"opts->sample_weights", o.sample_weights, std::size_t(n_samples) * sz}},
+           {"opts->sample_weights", o.sample_weights, std::size_t(n_samples) * sz},
+           {"dloss", a.dloss, std::size_t(n_loss) * sz},
+           {"lse", a.lse, std::size_t(n_samples) * sz}},
           a.grad))
     return s;
 
@@ -77,8 +95,13 @@ inline __attribute__((always_inline)) xent_status checked_run(const LossArgs<T, 
   call.ignore_index = o.ignore_index;
   call.z_loss = T(o.z_loss);
   call.softcap = T(o.logit_softcap);
-  call.loss = a.loss;
+  call.focal_gamma = T(o.focal_gamma);
+  call.focal_alpha = T(o.focal_alpha);
+  call.poly_epsilon = T(o.poly_epsilon);
   call.grad = a.grad;
+  call.lse_out = lse_out;
+  call.dloss = a.dloss;
+  call.lse_in = a.lse;
   if (run_loss(v, call, o.reduction, denominator, o.num_threads, a.loss) != XENT_OK)
     return fail(XENT_ERR_OUT_OF_MEMORY, a.fn, "could not allocate the %lld-block reduction scratch",
                 (long long)block_count(elementwise ? a.batch : n_samples));
@@ -92,7 +115,12 @@ template <Variant v, class T, class L> xent_status run(const LossArgs<T, L> &a) 
   if (!a.input) return fail(XENT_ERR_NULL_POINTER, a.fn, "input is NULL");
   if (sparse && !a.labels) return fail(XENT_ERR_NULL_POINTER, a.fn, "labels is NULL");
   if (!sparse && !a.targets) return fail(XENT_ERR_NULL_POINTER, a.fn, "targets is NULL");
-  if (!a.loss) return fail(XENT_ERR_NULL_POINTER, a.fn, "loss is NULL");
+  if (a.backward) {
+    if (!a.dloss) return fail(XENT_ERR_NULL_POINTER, a.fn, "dloss is NULL");
+    if (!a.grad) return fail(XENT_ERR_NULL_POINTER, a.fn, "grad is NULL");
+  } else if (!a.loss) {
+    return fail(XENT_ERR_NULL_POINTER, a.fn, "loss is NULL");
+  }
 
   xent_options copy;
   const xent_options *opts = nullptr;
@@ -144,13 +172,40 @@ using xent::capi::sparse_entry;
     return sparse_entry<variant>(#name "_" #suffix #lsuffix, input, labels, batch, classes, opts, \
                                  loss, grad);                                                    \
   }
-#define XENT_DENSE_BOTH(name, variant) \
-  XENT_DENSE_LOSS(name, variant, float, f32) XENT_DENSE_LOSS(name, variant, double, f64)
-#define XENT_SPARSE_ALL(name, variant)                   \
-  XENT_SPARSE_LOSS(name, variant, float, f32, int64_t, ) \
-  XENT_SPARSE_LOSS(name, variant, double, f64, int64_t, ) \
+#define XENT_DENSE_BACKWARD(name, variant, T, suffix)                                            \
+  XENT_API xent_status name##_backward_##suffix(const T *input, const T *targets, int64_t batch,   \
+                                                int64_t classes, const xent_options *opts,         \
+                                                const T *dloss, const T *lse, T *grad) {           \
+    LossArgs<T, int64_t> a{#name "_backward_" #suffix, input, targets, nullptr, batch, classes, opts, \
+                           nullptr, grad};                                                        \
+    a.backward = true;                                                                            \
+    a.dloss = dloss;                                                                              \
+    a.lse = lse;                                                                                  \
+    return entry<variant>(a);                                                                     \
+  }
+#define XENT_SPARSE_BACKWARD(name, variant, T, suffix, L, lsuffix)                                 \
+  XENT_API xent_status name##_backward_##suffix##lsuffix(const T *input, const L *labels, int64_t batch, \
+                                                         int64_t classes, const xent_options *opts, \
+                                                         const T *dloss, const T *lse, T *grad) {   \
+    LossArgs<T, L> a{#name "_backward_" #suffix #lsuffix, input, nullptr, labels, batch, classes, opts, \
+                     nullptr, grad};                                                              \
+    a.backward = true;                                                                            \
+    a.dloss = dloss;                                                                              \
+    a.lse = lse;                                                                                  \
+    return entry<variant>(a);                                                                     \
+  }
+#define XENT_DENSE_BOTH(name, variant)                                                      \
+  XENT_DENSE_LOSS(name, variant, float, f32) XENT_DENSE_LOSS(name, variant, double, f64)    \
+  XENT_DENSE_BACKWARD(name, variant, float, f32) XENT_DENSE_BACKWARD(name, variant, double, f64)
+#define XENT_SPARSE_ALL(name, variant)                       \
+  XENT_SPARSE_LOSS(name, variant, float, f32, int64_t, )     \
+  XENT_SPARSE_LOSS(name, variant, double, f64, int64_t, )    \
   XENT_SPARSE_LOSS(name, variant, float, f32, int32_t, _i32) \
-  XENT_SPARSE_LOSS(name, variant, double, f64, int32_t, _i32)
+  XENT_SPARSE_LOSS(name, variant, double, f64, int32_t, _i32) \
+  XENT_SPARSE_BACKWARD(name, variant, float, f32, int64_t, )     \
+  XENT_SPARSE_BACKWARD(name, variant, double, f64, int64_t, )    \
+  XENT_SPARSE_BACKWARD(name, variant, float, f32, int32_t, _i32) \
+  XENT_SPARSE_BACKWARD(name, variant, double, f64, int32_t, _i32)
 
 extern "C" {
 XENT_DENSE_BOTH(xent_sigmoid_ce_with_logits, Variant::sigmoid_ce_with_logits)

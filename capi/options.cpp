@@ -32,6 +32,14 @@ xent_status check_option_values(const char *fn, const xent_options &o) {
                 o.logit_softcap);
   if (!(o.z_loss >= 0 && std::isfinite(o.z_loss)))
     return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->z_loss = %g is not a finite value >= 0", o.z_loss);
+  if (!(o.focal_gamma >= 0 && std::isfinite(o.focal_gamma)))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->focal_gamma = %g is not a finite value >= 0 (0 = off)",
+                o.focal_gamma);
+  if (!(o.focal_alpha <= 1) || std::isinf(o.focal_alpha))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->focal_alpha = %g is not in [0, 1] nor negative (off)",
+                o.focal_alpha);
+  if (!std::isfinite(o.poly_epsilon))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->poly_epsilon = %g is not finite (0 = off)", o.poly_epsilon);
   return XENT_OK;
 }
 
@@ -54,6 +62,28 @@ xent_status check_options_apply(const char *fn, const xent_options &o, Variant v
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->logit_softcap = %g applies only to the softmax-with-logits variants (set it to 0)",
                 o.logit_softcap);
+  if (o.lse_out && !softmax_logits)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->lse_out = %p applies only to the softmax-with-logits variants (set it to NULL)", o.lse_out);
+  if (o.focal_gamma != 0 && !(sigmoid || v == Variant::sparse_softmax_ce_with_logits))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->focal_gamma = %g applies only to xent_sigmoid_ce_with_logits and "
+                "xent_sparse_softmax_ce_with_logits (set it to 0)",
+                o.focal_gamma);
+  if (o.focal_gamma != 0 && !sigmoid && o.label_smoothing != 0)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->focal_gamma = %g with opts->label_smoothing = %g: the softmax focal loss is defined on "
+                "hard labels (set one of them to 0)",
+                o.focal_gamma, o.label_smoothing);
+  if (o.focal_alpha >= 0 && !sigmoid)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->focal_alpha = %g applies only to xent_sigmoid_ce_with_logits (set it to -1; class "
+                "weights play its part in the softmax losses)",
+                o.focal_alpha);
+  if (o.poly_epsilon != 0 && !(sigmoid || softmax_logits))
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->poly_epsilon = %g applies only to the sigmoid and softmax with-logits variants (set it to 0)",
+                o.poly_epsilon);
   if (o.epsilon != kDefaultOptions.epsilon && !probabilities)
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->epsilon = %g applies only to the probability variants (leave it at 1e-7)", o.epsilon);

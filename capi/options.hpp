@@ -14,7 +14,8 @@ namespace xent::capi {
 constexpr xent_options default_options_with(xent_reduction reduction, int num_threads) {
   return {sizeof(xent_options), reduction, /*label_smoothing*/ 0.0, /*epsilon*/ 1e-7,
           /*class_weights*/ nullptr, /*pos_weight*/ nullptr, /*sample_weights*/ nullptr, XENT_NO_IGNORE,
-          /*inner*/ 1, /*z_loss*/ 0.0, /*logit_softcap*/ 0.0, num_threads};
+          /*inner*/ 1, /*z_loss*/ 0.0, /*logit_softcap*/ 0.0, num_threads,
+          /*lse_out*/ nullptr, /*focal_gamma*/ 0.0, /*focal_alpha*/ -1.0, /*poly_epsilon*/ 0.0};
 }
 // What xent_options_init writes.
 inline constexpr xent_options kDefaultOptions = default_options_with(XENT_REDUCTION_NONE, 0);
@@ -71,7 +72,9 @@ inline bool common_options(const xent_options &o, Variant v) {
   const uint64_t off_default =
       magnitude_bits(o.label_smoothing) | magnitude_bits(o.z_loss) | magnitude_bits(o.logit_softcap) |
       (bits_of(o.epsilon) ^ bits_of(kDefaultOptions.epsilon)) | reinterpret_cast<uintptr_t>(o.pos_weight) |
-      (is_sparse(v) ? 0 : uint64_t(o.ignore_index) ^ uint64_t(XENT_NO_IGNORE));
+      (is_sparse(v) ? 0 : uint64_t(o.ignore_index) ^ uint64_t(XENT_NO_IGNORE)) |
+      reinterpret_cast<uintptr_t>(o.lse_out) | magnitude_bits(o.focal_gamma) | magnitude_bits(o.poly_epsilon) |
+      (bits_of(o.focal_alpha) ^ bits_of(kDefaultOptions.focal_alpha));
   return (off_default == 0) & (unsigned(reduction_value(o)) <= unsigned(XENT_REDUCTION_MEAN)) &
          (o.num_threads >= 0);
 }

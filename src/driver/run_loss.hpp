@@ -37,13 +37,16 @@ template <class T>
 }
 
 // denominator: what MEAN divides by. Returns XENT_OK or XENT_ERR_OUT_OF_MEMORY (then
-// nothing has been written). Sets call's reduce, grad_scale and row_threads. Inline: a
-// small call is one kernel call, and a tiny one costs a few ns.
+// nothing has been written). Sets call's reduce, loss, grad_scale and row_threads. A
+// backward call (call.dloss set, loss null) writes only the gradient. Inline: a small call
+// is one kernel call, and a tiny one costs a few ns.
 template <class T>
 inline xent_status run_loss(Variant v, LossCall<T> &call, xent_reduction reduction, double denominator,
                             int requested_threads, T *loss) {
   const int64_t units = is_elementwise(v) ? call.B : call.B * call.K;
-  call.reduce = reduction != XENT_REDUCTION_NONE;
+  call.reduce = reduction != XENT_REDUCTION_NONE && loss;
+  call.loss = reduction == XENT_REDUCTION_NONE ? loss : nullptr;
+  call.dloss_each = reduction == XENT_REDUCTION_NONE;
   if (reduction == XENT_REDUCTION_MEAN) call.grad_scale = T(1.0 / denominator);
   const auto kernel = kernels<T>().loss_block[int(v)];
   const ThreadPlan plan = plan_threads(units, threads_for(call.B * call.C * call.K, requested_threads));

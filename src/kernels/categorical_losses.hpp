@@ -69,8 +69,8 @@ template <class V> struct CategoricalRow {
 
   // grad_j = scale * (g_j - gu) / S, with g_j the vector part (when vector_coef) plus
   // label_g at the label (label >= 0); the scale comes last (see SoftmaxRow::gradient).
-  void gradient(T *g, T scale, T gu, bool vector_coef, int64_t label, T label_g) const {
-    const V inv_s(inv_sum), sc(scale);
+  void gradient(T *g, T scale, T gu, bool vector_coef, int64_t label, T label_g, bool has_dl, T dl) const {
+    const V inv_s(inv_sum), sc(scale), dlv(dl);
     for (int64_t i = 0; i < c.C; i += W) {
       V gv(-gu);
       if (vector_coef) {
@@ -80,7 +80,8 @@ template <class V> struct CategoricalRow {
         gv += g_of(coef(i), q, clipped);
       }
       if (label >= 0) gv += at_lane<V>(i, label, label_g);
-      store_block(g, i, c.C, c.K, (gv * inv_s) * sc);
+      const V out = (gv * inv_s) * sc;
+      store_block(g, i, c.C, c.K, has_dl ? out * dlv : out);
     }
   }
 };
@@ -118,11 +119,11 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
     if (std::isnan(S)) loss = S;
     loss *= sw;
-    if (!c.reduce) c.loss[s] = T(loss);
+    if (c.loss) c.loss[s] = T(loss);
     total += loss;
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
-      row.gradient(g, scale, T(gu), vector_coef, label, g_label);
+      row.gradient(g, scale, T(gu), vector_coef, label, g_label, c.dloss != nullptr, c.upstream(s));
     }
   }
   return total;

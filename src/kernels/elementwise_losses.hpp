@@ -25,6 +25,7 @@ template <class T> struct Segment {
   T *loss, *grad;  // loss null when reduced
   int64_t n;
   Operand<T> cw, pw, sw;
+  Operand<T> dl;  // a backward call's upstream gradient (p null in a forward call)
 };
 
 // loss = w ((1-t') softplus(x) + pw t' softplus(-x)), grad = w (l sigmoid(x) - pw t'),
@@ -46,6 +47,44 @@ template <class V> struct SigmoidElement {
     const V sig = simd::select(x >= V(T(0)), V(T(1)) / d, e / d);
     grad = (V(T(1)) + (pw - V(T(1))) * t) * sig - pwt;
     const auto nan = simd::isnan_v(x);  // vmax may drop a NaN logit
+    loss = simd::select(nan, x, loss);
+    grad = simd::select(nan, x, grad);
+  }
+};
+
+// Sigmoid CE with focal and Poly-1 terms (torchvision's sigmoid_focal_loss, Leng et al.),
+// p = sigmoid(x), om = 1 - p_t = t' (1-p) + (1-t') p, a_t = alpha t' + (1-alpha)(1-t')
+// (1 without alpha), ce = the plain element above:
+//   loss = a_t om^gamma (ce + eps om)
+//   grad = a_t om^gamma (dce + gamma (dom/om) ce + eps (gamma+1) dom), dom = (1-2t') p (1-p).
+// 1 - p and p come from one exp(-|x|) each exactly (no 1 - p cancellation); om^gamma =
+// exp(gamma log om), 0 at om = 0. dom/om is taken as 0 where om = 0 (there p(1-p) is 0 too,
+// and the term vanishes in the limit), and its product with an infinite ce is 0.
+template <class V> struct SigmoidFocalElement {
+  using T = simd::value_t<V>;
+  T t_scale, t_add, gamma, alpha, eps;
+  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+    const V x = load_block<V>(sg.x, i, sg.n, 1, T(0));
+    const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
+    const V pw = sg.pw.template at<V>(i, sg.n, T(1));
+    const V one(T(1)), zero(T(0));
+    const V e = math::exp_v(-simd::vabs(x));
+    const V l1p = math::log1p_v(e);
+    const V pwt = pw * t;
+    const V ce = weighted(one - t, simd::vmax(x, zero) + l1p) + weighted(pwt, simd::vmax(-x, zero) + l1p);
+    const V d = one + e;
+    const auto nonneg = x >= zero;
+    const V p = simd::select(nonneg, one / d, e / d), q = simd::select(nonneg, e / d, one / d);
+    const V dce = (one + (pw - one) * t) * p - pwt;
+    const V om = t * q + (one - t) * p;
+    const V dom = (one - t - t) * (p * q);
+    const V omg = gamma == 0 ? one : math::exp_v(V(gamma) * math::log_v(om));
+    const V ratio = simd::select(om > zero, dom / om, zero);
+    const V at = alpha >= 0 ? V(alpha) * t + V(T(1) - alpha) * (one - t) : one;
+    const V w = at * omg;
+    loss = weighted(w, ce + V(eps) * om);
+    grad = w * (dce + weighted(V(gamma) * ratio, ce) + V(T(eps * (gamma + 1))) * dom);
+    const auto nan = simd::isnan_v(x);
     loss = simd::select(nan, x, loss);
     grad = simd::select(nan, x, grad);
   }
@@ -90,7 +129,10 @@ double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &e
       loss = weighted(w, loss);
       if (sg.loss) store_block(sg.loss, i, sg.n, 1, loss);
       acc += keep_valid(loss, i, c1);
-      if (sg.grad) store_block(sg.grad, i, sg.n, 1, grad * (w * V(gscale)));
+      if (sg.grad) {
+        const V g = grad * (w * V(gscale));
+        store_block(sg.grad, i, sg.n, 1, sg.dl.p ? g * sg.dl.template at<V>(i, sg.n, T(1)) : g);
+      }
     }
     total += double(simd::hsum(acc));
   }
@@ -106,9 +148,10 @@ double elementwise_block(const LossCall<simd::value_t<V>> &c, int64_t b0, int64_
   for (int64_t b = b0; b < b1; ++b) {
     const int64_t base = b * CK;
     auto seg = [&](int64_t off, int64_t n, Operand<T> cw, Operand<T> pw, Operand<T> sw) {
+      const Operand<T> dl{c.dloss ? c.dloss + (c.dloss_each ? base + off : 0) : nullptr, c.dloss_each ? 1 : 0};
       const Segment<T> sg{c.x + base + off, c.targets + base + off,
-                          c.reduce ? nullptr : c.loss + base + off,
-                          c.grad ? c.grad + base + off : nullptr, n, cw, pw, sw};
+                          c.loss ? c.loss + base + off : nullptr,
+                          c.grad ? c.grad + base + off : nullptr, n, cw, pw, sw, dl};
       total += elementwise_segment<V>(sg, el, c.grad_scale);
     };
     const T *sw_b = c.sample_weights ? c.sample_weights + b * K : nullptr;

@@ -40,10 +40,25 @@ template <class T> struct LossCall {
   int64_t ignore_index = INT64_MIN;
   T z_loss = 0;
   T softcap = 0;
-  T *loss = nullptr;  // [B*K] or [B*C*K] under NONE; unused when reduce
+  T focal_gamma = 0;   // 0: off
+  T focal_alpha = -1;  // < 0: off (sigmoid CE only)
+  T poly_epsilon = 0;  // 0: off
+  T *loss = nullptr;  // [B*K] or [B*C*K] under NONE; null when reduced (and in a backward call)
   T *grad = nullptr;  // null or (B, C, K)
   T grad_scale = 1;   // 1, or 1/denominator under MEAN
+  T *lse_out = nullptr;       // softmax with logits: null or [B*K], each sample's lse
+  // A backward call: the upstream gradient, one value per loss element (dloss_each) or one
+  // scalar; grad becomes dloss * d(loss)/d(input), multiplied last (the fused gradient's bits
+  // times dloss). lse_in: null, or the forward's per-sample lse (softmax with logits).
+  const T *dloss = nullptr;
+  bool dloss_each = false;
+  const T *lse_in = nullptr;
   int row_threads = 1;  // threads inside one row (few long rows); results do not depend on it
+
+  bool focal_or_poly() const { return focal_gamma != 0 || focal_alpha >= 0 || poly_epsilon != 0; }
+  // The upstream gradient of loss element u (a sample, or an element of the element-wise
+  // variants); 1 in a forward call.
+  T upstream(int64_t u) const { return dloss ? dloss[dloss_each ? u : 0] : T(1); }
 
   // Offset of sample s = (b, k) in the (B, C, K) input: b*C*K + k (no division when K = 1).
   int64_t sample_base(int64_t s) const { return K == 1 ? s * C : s / K * C * K + s % K; }
@@ -56,7 +71,7 @@ template <class T> struct LossCall {
   // stride K). Returns whether the sample was ignored.
   bool skip_ignored(int64_t sample, int64_t label_value, int64_t base) const {
     if (label_value != ignore_index) return false;
-    if (!reduce) loss[sample] = T(0);
+    if (loss) loss[sample] = T(0);
     if (grad)
       for (int64_t j = 0; j < C; ++j) grad[base + j * K] = T(0);
     return true;

@@ -14,6 +14,9 @@ namespace xent::XENT_ISA_NS::kern {
 template <class V> double loss_sigmoid(const LossCall<simd::value_t<V>> &c, int64_t u0, int64_t u1) {
   using T = simd::value_t<V>;
   const T s = c.smoothing;
+  if (c.focal_or_poly())
+    return elementwise_block<V>(
+        c, u0, u1, SigmoidFocalElement<V>{T(1) - s, s / T(2), c.focal_gamma, c.focal_alpha, c.poly_epsilon});
   return elementwise_block<V>(c, u0, u1, SigmoidElement<V>{T(1) - s, s / T(2)});
 }
 template <class V> double loss_binary(const LossCall<simd::value_t<V>> &c, int64_t u0, int64_t u1) {

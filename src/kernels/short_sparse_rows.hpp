@@ -26,7 +26,7 @@ namespace xent::XENT_ISA_NS::kern {
 
 template <class V> inline bool fits_short_sparse_rows(const LossCall<simd::value_t<V>> &c) {
   return c.K == 1 && c.C <= 2 * int64_t(simd::width_v<V>) && c.smoothing == 0 && !c.class_weights &&
-         !c.sample_weights && c.z_loss == 0 && c.softcap == 0;
+         !c.sample_weights && c.z_loss == 0 && c.softcap == 0 && !c.dloss && !c.lse_out && !c.focal_or_poly();
 }
 
 // One row x[0, C), C in ((N - 1) W, N W], label in [0, C), last_valid the valid lanes of
@@ -90,7 +90,7 @@ double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_
       total += softmax_ce_block<V>(c, s, s + 1, Identity<simd::value_t<V>>{}, true);
       continue;
     }
-    if (!c.reduce) c.loss[s] = simd::value_t<V>(loss);
+    if (c.loss) c.loss[s] = simd::value_t<V>(loss);
     total += loss;
   }
   return total;
@@ -124,7 +124,7 @@ template <class V, int N, class L>
   c.B = B;
   c.C = C;
   c.reduce = divisor != 0;
-  c.loss = loss;
+  c.loss = divisor != 0 ? nullptr : loss;
   c.grad = grad;
   if (divisor != 0) c.grad_scale = T(1.0 / divisor);
   for (int64_t s = 0; s < B; ++s) total += short_sparse_rows<V, N>(c, s, s + 1);  // each 0 + its loss

@@ -34,31 +34,35 @@ template <class V, class Xf> struct SoftmaxRow {
   }
 
   // D and A over the vector part of coef (dense, or sparse with smoothing); chunked and
-  // split like row_lse.
-  void linear_terms(T m, double &D, double &A, int threads) const {
+  // split like row_lse. With poly, also E = sum coef exp(y - m) (Poly-1's sum coef p, times s).
+  void linear_terms(T m, double &D, double &A, double *E, int threads) const {
     const int64_t n = c.C, K = c.K;
     const RowSplit split = row_split(n);
-    double part_d[kMaxRowParts], part_a[kMaxRowParts];
+    double part_d[kMaxRowParts], part_a[kMaxRowParts], part_e[kMaxRowParts];
     for_each_part(split, n, threads, [&](int64_t p, int64_t p0, int64_t p1) {
-      double dsum = 0, asum = 0;
+      double dsum = 0, asum = 0, esum = 0;
       for (int64_t c0 = p0; c0 < p1; c0 += kSumChunk) {
         const int64_t c1 = std::min(p1, c0 + kSumChunk);
-        V d(T(0)), a(T(0));
+        V d(T(0)), a(T(0)), e(T(0));
         for (int64_t i = c0; i < c1; i += W) {
           const V y = xf.apply(load_block<V>(x, i, c1, K, T(0)));
           const V k = keep_valid(coef(i), i, c1);
           d += weighted(k, V(m) - y);
           a += k;
+          if (E) e += weighted(k, math::exp_loss_v(y - V(m)));
         }
         dsum += double(simd::hsum(d));
         asum += double(simd::hsum(a));
+        esum += double(simd::hsum(e));
       }
       part_d[p] = dsum;
       part_a[p] = asum;
+      part_e[p] = esum;
     });
     for (int64_t p = 0; p < split.parts; ++p) {
       D += part_d[p];
       A += part_a[p];
+      if (E) *E += part_e[p];
     }
   }
 
@@ -84,26 +88,33 @@ template <class V, class Xf> struct SoftmaxRow {
     return double(simd::hsum(a));
   }
 
-  // grad_c = scale * (G * softmax_c - coef_c) * dy_c/dx_c, where coef_c is the vector part
-  // (when vector_coef) plus label_coef at the label (label >= 0). The scale comes last, so a
-  // MEAN over a zero denominator gives g / 0 (+-inf or NaN) as the formula does.
+  // grad_c = scale * (G * softmax_c - coef_c (1 + poly softmax_c)) * dy_c/dx_c, where
+  // coef_c is the vector part (when vector_coef) plus label_coef at the label (label >= 0;
+  // the caller folds Poly-1's factor into label_coef). The scale comes last, so a MEAN over
+  // a zero denominator gives g / 0 (+-inf or NaN) as the formula does; in a backward call
+  // (has_dl) the upstream gradient dl multiplies that result.
   // ExpStored: g already holds exp(y - max) (sum_storing_exp; identity transform only).
   template <bool ExpStored>
-  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef,
-                int threads) const {
+  void gradient(T *g, const RowLse<T> &st, T scale, T G, bool vector_coef, int64_t label, T label_coef, T poly,
+                bool has_dl, T dl, int threads) const {
     const int64_t n = c.C, K = c.K;
     const bool finite = std::isfinite(st.max);
     const V shift(finite ? st.max : T(st.lse));
-    const T pf = T(double(G) * (finite ? 1.0 / st.sum : 1.0));
-    const V pfac(pf);
+    const double inv_sum = finite ? 1.0 / st.sum : 1.0;
+    const T pf = T(double(G) * inv_sum);
+    const V pfac(pf), poly_s(T(double(poly) * inv_sum)), dlv(dl);
     if constexpr (ExpStored) {
       if (!vector_coef) {
         // The common case as a tight loop: g = (pfac e) * scale, then the label's entry
         // redone with its term; the same operations, so the same bits, as below.
         const T e_label = label >= 0 ? g[label] : T(0);
         const V sc(scale);
-        map_row<V>(g, g, 0, n, [=](const V &e) { return (pfac * e) * sc; });
-        if (label >= 0) g[label] = (pf * e_label - label_coef) * scale;
+        if (has_dl) map_row<V>(g, g, 0, n, [=](const V &e) { return ((pfac * e) * sc) * dlv; });
+        else map_row<V>(g, g, 0, n, [=](const V &e) { return (pfac * e) * sc; });
+        if (label >= 0) {
+          const T gl = (pf * e_label - label_coef) * scale;
+          g[label] = has_dl ? gl * dl : gl;
+        }
         return;
       }
     }
@@ -112,13 +123,34 @@ template <class V, class Xf> struct SoftmaxRow {
         const V xv = ExpStored ? V(T(0)) : load_block<V>(x, i, c1, K, T(0));
         const V e = ExpStored ? load_block<V>(g, i, c1, K, T(0)) : math::exp_loss_v(xf.apply(xv) - shift);
         V gv = pfac * e;
-        if (vector_coef) gv -= coef(i);
+        if (vector_coef) gv -= poly != 0 ? coef(i) * (V(T(1)) + poly_s * e) : coef(i);
         if (label >= 0) gv -= at_lane<V>(i, label, label_coef);
-        store_block(g, i, c1, K, (gv * xf.deriv(xv)) * V(scale));
+        const V out = (gv * xf.deriv(xv)) * V(scale);
+        store_block(g, i, c1, K, has_dl ? out * dlv : out);
       }
     });
   }
 };
+
+// The sparse label-only focal / Poly-1 terms of one sample, from lp = log p_t = y_label - lse
+// (lp <= 0): with om = 1 - p_t = -expm1(lp) (exact near p_t = 1),
+//   loss / label weight = om^gamma * ((lse - y_label) + eps * om)
+//   phi = -d(loss / label weight)/d(lp)
+//       = om^gamma - gamma om^gamma p_t lp / om + eps (gamma + 1) om^gamma p_t,
+// the factor of the CE gradient: grad_j = weight * phi * (p_j - [j = label]). lp / om tends
+// to -1 as om -> 0 (and is exactly that there).
+struct FocalTerms {
+  double factor;  // om^gamma, multiplies the CE
+  double poly;    // eps * om^(gamma + 1), added
+  double phi;
+};
+inline FocalTerms focal_terms(double lp, double gamma, double eps) {
+  const double om = -std::expm1(lp), p = std::exp(lp);
+  const double omg = gamma == 0 ? 1.0 : std::pow(om, gamma);
+  const double ratio = om > 0 ? lp / om : -1.0;
+  const double focal = gamma != 0 && p > 0 ? gamma * omg * p * ratio : 0.0;  // p lp -> 0 as p -> 0
+  return {omg, eps * omg * om, omg - focal + eps * (gamma + 1) * omg * p};
+}
 
 template <class V, class Xf>
 double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t s1, const Xf &xf,
@@ -127,14 +159,19 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
   const int64_t C = c.C, K = c.K;
   const double smooth = double(c.smoothing);
   const bool vector_coef = !sparse || smooth != 0;
+  const double gamma = double(c.focal_gamma), eps = double(c.poly_epsilon);
+  const bool focal_poly = gamma != 0 || eps != 0;  // vector_coef: eps only (capi rejects the rest)
+  // A backward call with the forward's lse: no max or sum pass (the row's softmax is
+  // exp(y - lse)).
+  const bool lse_given = c.lse_in != nullptr;
   // Rows of one chunk with a contiguous gradient (the training case): the sum pass stores
   // exp(y - max) into the gradient row and the gradient pass scales it instead of computing
   // exp again. In place too: the label's logit and the linear terms are read first, and x
   // is not read after the sum pass. Same bits as the general route.
-  const bool store_exp = c.grad && K == 1 && C <= kSumChunk && std::is_same_v<Xf, Identity<T>>;
+  const bool store_exp = c.grad && !lse_given && K == 1 && C <= kSumChunk && std::is_same_v<Xf, Identity<T>>;
   // Other contiguous rows of one chunk (the loss alone): each row's sum pass also finds the
   // next row's max (chunk_sumexp_next_max), carried to it here.
-  const bool max_ahead = !store_exp && K == 1 && C <= kSumChunk;
+  const bool max_ahead = !store_exp && !lse_given && K == 1 && C <= kSumChunk;
   T carried_max = 0;
   bool carried_in_range = false;
   int64_t carried_for = -1;  // the sample whose max (and range) is carried
@@ -143,17 +180,27 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     const int64_t base = c.sample_base(s);
     T *g = c.grad ? c.grad + base : nullptr;
     const int64_t label = sparse ? c.label(s) : -1;
-    if (sparse && c.skip_ignored(s, label, base)) continue;
+    if (sparse && label == c.ignore_index) {
+      if (c.lse_out) c.lse_out[s] = T(row_lse<V, LossMath>(c.x + base, C, K, xf, c.row_threads).lse);
+      c.skip_ignored(s, label, base);
+      continue;
+    }
     const SoftmaxRow<V, Xf> row{c, xf, c.x + base, sparse ? nullptr : c.targets + base,
                                 T(1 - smooth), T(smooth / double(C))};
 
-    double D = 0, A = 0;
+    double D = 0, A = 0, E = 0;  // E: Poly-1's sum of coef exp(y - max), vector part
+    double *const E_wanted = vector_coef && eps != 0 ? &E : nullptr;
     T y_label = 0;
     RowLse<T> st;
     const T max_first = store_exp ? chunk_max<V>(row.x, C, 1, xf) : T(0);
     const bool stored = store_exp && std::isfinite(max_first);  // else the non-finite rules
-    if (stored) {
-      if (vector_coef) row.linear_terms(max_first, D, A, 1);
+    if (lse_given) {
+      const T lse = c.lse_in[s];  // the row's softmax is exp(y - lse): max lse, sum 1
+      st = RowLse<T>{lse, 1.0, double(lse), 0.0};
+      if (vector_coef) row.linear_terms(lse, D, A, E_wanted, c.row_threads);
+      if (sparse) y_label = xf.apply(row.x[label * K]);
+    } else if (stored) {
+      if (vector_coef) row.linear_terms(max_first, D, A, E_wanted, 1);
       if (sparse) y_label = row.x[label];
       st = finish_row_lse<LossMath, T>(double(max_first), row.sum_storing_exp(g, max_first), row.x, C, 1);
     } else if (max_ahead) {
@@ -164,14 +211,17 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
                                carried_max, carried_in_range);
       carried_for = s + 1;
       st = finish_row_lse<LossMath>(double(m), sum, row.x, C, 1);
-      if (vector_coef) row.linear_terms(st.max, D, A, 1);
+      if (vector_coef) row.linear_terms(st.max, D, A, E_wanted, 1);
       if (sparse) y_label = xf.apply(row.x[label]);
     } else {
       st = row_lse<V, LossMath>(row.x, C, K, xf, c.row_threads);
-      if (vector_coef) row.linear_terms(st.max, D, A, c.row_threads);
+      if (vector_coef) row.linear_terms(st.max, D, A, E_wanted, c.row_threads);
       if (sparse) y_label = xf.apply(row.x[label * K]);
     }
+    if (c.lse_out) c.lse_out[s] = T(st.lse);
     const double m = double(st.max);
+    const bool finite = std::isfinite(m);
+    const double inv_sum = finite ? 1.0 / st.sum : 1.0;
 
     double label_coef = 0;
     if (sparse) {
@@ -182,17 +232,37 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
     const double z = double(c.z_loss);
     double loss = D + (A != 0 ? A * st.log_sum : 0.0);
+    // The gradient's G (softmax factor) and label term, CE first; focal / Poly-1 change them.
+    double G = A, label_term = label_coef;
+    if (focal_poly && !vector_coef) {  // sparse, label only: focal and Poly-1 on p_t
+      const FocalTerms f = focal_terms(double(y_label) - st.lse, gamma, eps);
+      const double ce = (m - double(y_label)) + st.log_sum;
+      loss = label_coef != 0 ? label_coef * (f.factor * ce + f.poly) : 0.0;
+      G = label_term = label_coef * f.phi;
+    } else if (eps != 0) {  // Poly-1 with a vector part: + eps (A - P), P = sum coef p
+      const double p_label = sparse ? std::exp(double(y_label) - m) * inv_sum : 0.0;
+      const double P = E * inv_sum + label_coef * p_label;
+      loss += eps * (A - P);
+      G = A + eps * P;
+      label_term = label_coef * (1 + eps * p_label);
+    }
     if (z != 0) loss += z * st.lse * st.lse;
     if (std::isnan(st.lse)) loss = st.lse;  // NaN anywhere in the row
     loss *= sw;
-    if (!c.reduce) c.loss[s] = T(loss);
+    if (c.loss) c.loss[s] = T(loss);
     total += loss;
 
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
-      const T G = T(z != 0 ? A + 2 * z * st.lse : A);  // z = 0 with lse = inf must not be NaN
-      if (stored) row.template gradient<true>(g, st, scale, G, vector_coef, label, T(label_coef), 1);
-      else row.template gradient<false>(g, st, scale, G, vector_coef, label, T(label_coef), c.row_threads);
+      const T Gt = T(z != 0 ? G + 2 * z * st.lse : G);  // z = 0 with lse = inf must not be NaN
+      const T poly = T(vector_coef ? eps : 0.0);
+      const bool has_dl = c.dloss != nullptr;
+      const T dl = c.upstream(s);
+      if (stored)
+        row.template gradient<true>(g, st, scale, Gt, vector_coef, label, T(label_term), poly, has_dl, dl, 1);
+      else
+        row.template gradient<false>(g, st, scale, Gt, vector_coef, label, T(label_term), poly, has_dl, dl,
+                                     c.row_threads);
     }
   }
   return total;

@@ -716,7 +716,7 @@ template <class T, class L> struct LossCase {
     if (reduction_of(o) == XENT_REDUCTION_MEAN) c.grad_scale = T(1.0 / denom);
     std::vector<T> ref_loss(static_cast<size_t>(c.reduce ? 0 : elementwise ? n_in : n_samples));
     std::vector<T> ref_grad(static_cast<size_t>(n_in));
-    c.loss = ref_loss.data();
+    c.loss = c.reduce ? nullptr : ref_loss.data();
     c.grad = cs.ptr(grad) ? ref_grad.data() : nullptr;
     const int64_t units = elementwise ? B : B * K;
     double total = units > 0 ? scalar_table<T>().loss_block[int(v)](c, 0, units) : 0.0;
