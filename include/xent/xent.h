@@ -161,7 +161,8 @@ XENT_API xent_status xent_nll_loss_f64_i32(const double *input, const int32_t *l
  *        forward wrote through opts->lse_out (same input and options); with it the
  *        backward does no max or sum pass. Must be NULL for the other variants.
  * grad:  required; may be exactly input (in place). dloss and lse must not overlap it.
- * With lse NULL the result is bitwise dloss * (the forward's grad) computed in T. */
+ * With lse NULL the result is bitwise dloss * (the forward's grad) computed in T; samples
+ * whose label is ignore_index get exactly 0. */
 XENT_API xent_status xent_sigmoid_ce_with_logits_backward_f32(const float *input, const float *targets, int64_t batch,
     int64_t classes, const xent_options *opts, const float *dloss, const float *lse, float *grad);
 XENT_API xent_status xent_sigmoid_ce_with_logits_backward_f64(const double *input, const double *targets, int64_t batch,
