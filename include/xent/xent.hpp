@@ -81,6 +81,21 @@ class options {
   options &z_loss(double z) noexcept { o_.z_loss = z; return *this; }
   options &logit_softcap(double cap) noexcept { o_.logit_softcap = cap; return *this; }
   options &num_threads(int n) noexcept { o_.num_threads = n; return *this; }
+  options &focal_gamma(double g) noexcept { o_.focal_gamma = g; return *this; }
+  options &focal_alpha(double a) noexcept { o_.focal_alpha = a; return *this; }
+  options &poly_epsilon(double e) noexcept { o_.poly_epsilon = e; return *this; }
+  /* Softmax-with-logits losses: each sample's lse is written there (for the backward). */
+  template <class W> options &lse_out(W *lse) noexcept {
+    static_assert(std::is_same<W, float>::value || std::is_same<W, double>::value, "xent::options: lse is float or double");
+    o_.lse_out = lse;
+    lo_ = lse != nullptr ? detail::elem_of<W>() : detail::elem::none;
+    return *this;
+  }
+  options &lse_out(std::nullptr_t) noexcept {
+    o_.lse_out = nullptr;
+    lo_ = detail::elem::none;
+    return *this;
+  }
 
   template <class W> options &class_weights(const W *w) noexcept { return set(o_.class_weights, cw_, w); }
   template <class W> options &pos_weight(const W *w) noexcept { return set(o_.pos_weight, pw_, w); }
@@ -98,7 +113,7 @@ class options {
   template <class T> const xent_options *for_call(const char *where) const {
     constexpr detail::elem want = detail::elem_of<T>();
     const std::pair<detail::elem, const char *> weights[] = {
-        {cw_, "class_weights"}, {pw_, "pos_weight"}, {sw_, "sample_weights"}};
+        {cw_, "class_weights"}, {pw_, "pos_weight"}, {sw_, "sample_weights"}, {lo_, "lse_out"}};
     for (const auto &w : weights)
       if (w.first != detail::elem::none && w.first != want)
         detail::fail(XENT_ERR_INVALID_ARGUMENT, where,
@@ -122,7 +137,7 @@ class options {
   }
 
   xent_options o_;
-  detail::elem cw_ = detail::elem::none, pw_ = detail::elem::none, sw_ = detail::elem::none;
+  detail::elem cw_ = detail::elem::none, pw_ = detail::elem::none, sw_ = detail::elem::none, lo_ = detail::elem::none;
 };
 
 /* The value of a SUM / MEAN loss (a vector of exactly one element). */
@@ -141,6 +156,10 @@ template <class T> using dense_loss_fn = xent_status (*)(const T *, const T *, i
                                                          const xent_options *, T *, T *);
 template <class T, class L> using sparse_loss_fn = xent_status (*)(const T *, const L *, int64_t, int64_t,
                                                                    const xent_options *, T *, T *);
+template <class T> using dense_backward_fn = xent_status (*)(const T *, const T *, int64_t, int64_t,
+                                                             const xent_options *, const T *, const T *, T *);
+template <class T, class L> using sparse_backward_fn = xent_status (*)(const T *, const L *, int64_t, int64_t,
+                                                                       const xent_options *, const T *, const T *, T *);
 template <class T> using map_fn = xent_status (*)(const T *, T *, int64_t);
 template <class T> using rows_fn = xent_status (*)(const T *, int64_t, int64_t, T *);
 
@@ -152,6 +171,10 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
     static constexpr dense_loss_fn<T> sigmoid_ce = xent_sigmoid_ce_with_logits_##S,                            \
                                       softmax_ce = xent_softmax_ce_with_logits_##S, binary_ce = xent_binary_ce_##S, \
                                       categorical_ce = xent_categorical_ce_##S;                                \
+    static constexpr dense_backward_fn<T> sigmoid_ce_backward = xent_sigmoid_ce_with_logits_backward_##S,      \
+                                          softmax_ce_backward = xent_softmax_ce_with_logits_backward_##S,      \
+                                          binary_ce_backward = xent_binary_ce_backward_##S,                    \
+                                          categorical_ce_backward = xent_categorical_ce_backward_##S;          \
     static constexpr map_fn<T> exp = xent_exp_##S, log = xent_log_##S, log1p = xent_log1p_##S,                 \
                                sigmoid = xent_sigmoid_##S, softplus = xent_softplus_##S,                       \
                                log_sigmoid = xent_log_sigmoid_##S;                                             \
@@ -164,6 +187,9 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
   template <> struct sparse<T, L> {                                                                     \
     static constexpr sparse_loss_fn<T, L> softmax_ce = xent_sparse_softmax_ce_with_logits_##S,          \
                                           categorical_ce = xent_sparse_categorical_ce_##S;              \
+    static constexpr sparse_backward_fn<T, L> softmax_ce_backward =                                     \
+                                              xent_sparse_softmax_ce_with_logits_backward_##S,          \
+                                          categorical_ce_backward = xent_sparse_categorical_ce_backward_##S; \
   };
 XENT_HPP_FN(float, f32)
 XENT_HPP_FN(double, f64)
@@ -296,6 +322,34 @@ std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, in
     return detail::sparse_loss<T, L>("xent::" #NAME, detail::sparse<T, L>::FN, input, labels, classes, opts,    \
                                      grad);                                                                     \
   }
+
+/* Backward with an upstream gradient: NAME_backward(input, targets|labels, batch, classes,
+ * opts, dloss, lse, grad), lse NULL or the forward's (options::lse_out). */
+#define XENT_HPP_DENSE_BACKWARD(NAME, FN)                                                                      \
+  template <class T>                                                                                           \
+  void NAME##_backward(const T *input, const detail::nodeduce<T> *targets, int64_t batch, int64_t classes,     \
+                       const options &opts, const detail::nodeduce<T> *dloss, const detail::nodeduce<T> *lse, \
+                       detail::nodeduce<T> *grad) {                                                            \
+    detail::check(detail::fn<T>::FN##_backward(input, targets, batch, classes,                                 \
+                                               opts.for_call<T>("xent::" #NAME "_backward"), dloss, lse, grad)); \
+  }
+#define XENT_HPP_SPARSE_BACKWARD(NAME, FN)                                                                   \
+  template <class T, class L>                                                                                \
+  void NAME##_backward(const T *input, const L *labels, int64_t batch, int64_t classes, const options &opts,  \
+                       const detail::nodeduce<T> *dloss, const detail::nodeduce<T> *lse,                     \
+                       detail::nodeduce<T> *grad) {                                                          \
+    detail::check(detail::sparse<T, L>::FN##_backward(input, labels, batch, classes,                         \
+                                                      opts.for_call<T>("xent::" #NAME "_backward"), dloss, lse, \
+                                                      grad));                                                \
+  }
+XENT_HPP_DENSE_BACKWARD(sigmoid_ce_with_logits, sigmoid_ce)
+XENT_HPP_DENSE_BACKWARD(softmax_ce_with_logits, softmax_ce)
+XENT_HPP_DENSE_BACKWARD(binary_ce, binary_ce)
+XENT_HPP_DENSE_BACKWARD(categorical_ce, categorical_ce)
+XENT_HPP_SPARSE_BACKWARD(sparse_softmax_ce_with_logits, softmax_ce)
+XENT_HPP_SPARSE_BACKWARD(sparse_categorical_ce, categorical_ce)
+#undef XENT_HPP_DENSE_BACKWARD
+#undef XENT_HPP_SPARSE_BACKWARD
 
 XENT_HPP_DENSE_LOSS(sigmoid_ce_with_logits, sigmoid_ce, true)
 XENT_HPP_DENSE_LOSS(softmax_ce_with_logits, softmax_ce, false)

@@ -283,3 +283,39 @@ TEST_CASE("library-wide: version, ISA, threads", "[library]") {
   CHECK(xent::get_num_threads() == before);
   CHECK(std::string(xent::status_string(XENT_ERR_LABEL_OUT_OF_RANGE)) == "XENT_ERR_LABEL_OUT_OF_RANGE");
 }
+
+TEMPLATE_TEST_CASE("backward with the saved lse: the seed's gradient times dloss", "[backward]", float, double) {
+  using T = TestType;
+  std::vector<T> x = seed_logits<T>(), lse(3), loss(3), grad(9);
+  const std::vector<int64_t> labels = {2, 2, 2};
+  const std::vector<T> dloss = {T(1), T(-2), T(0.5)};
+  xent::options o;
+  o.lse_out(lse.data());
+  xent::sparse_softmax_ce_with_logits(x.data(), labels.data(), 3, 3, o, loss.data());
+  for (T v : lse) CHECK(std::fabs(double(v) - seed_lse()) <= tol<T>(seed_lse(), 3));
+  xent::sparse_softmax_ce_with_logits_backward(x.data(), labels.data(), 3, 3, o, dloss.data(), lse.data(), grad.data());
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c)
+      CHECK(std::fabs(double(grad[size_t(r * 3 + c)]) - double(dloss[size_t(r)]) * seed_grad(c)) <= tol<T>(0, 3) * 2);
+  // An lse pointer of the other element type is refused before the call.
+  std::vector<double> wrong(3);
+  xent::options bad;
+  bad.lse_out(wrong.data());
+  std::vector<float> xf = seed_logits<float>(), lf(3);
+  CHECK_THROWS_AS(xent::sparse_softmax_ce_with_logits(xf.data(), labels.data(), 3, 3, bad, lf.data()), xent::error);
+}
+
+TEST_CASE("focal options through the wrapper: gamma 0 and alpha off is the plain loss", "[focal]") {
+  const std::vector<double> x = {-2, 0.5, 3}, t = {0, 1, 1};
+  const std::vector<double> plain = xent::sigmoid_ce_with_logits(x, t, 3);
+  const std::vector<double> same = xent::sigmoid_ce_with_logits(x, t, 3, xent::options().focal_gamma(0).focal_alpha(-1));
+  CHECK(plain == same);
+  const std::vector<double> focal = xent::sigmoid_ce_with_logits(x, t, 3, xent::options().focal_gamma(2).focal_alpha(0.25));
+  for (int i = 0; i < 3; ++i) {
+    const double p = 1 / (1 + std::exp(-x[size_t(i)])), pt = t[size_t(i)] == 1 ? p : 1 - p;
+    const double at = t[size_t(i)] == 1 ? 0.25 : 0.75;
+    CHECK(std::fabs(focal[size_t(i)] - at * (1 - pt) * (1 - pt) * plain[size_t(i)]) <= 1e-11 * (1 + std::fabs(plain[size_t(i)])));
+  }
+  CHECK_THROWS_AS(xent::binary_ce(std::vector<double>{0.5}, std::vector<double>{1}, 1, xent::options().poly_epsilon(1)),
+                  xent::error);
+}
