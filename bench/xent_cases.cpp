@@ -11,6 +11,9 @@ namespace {
 
 template <class T, class Label>
 using LossFn = xent_status (*)(const T *, const Label *, int64_t, int64_t, const xent_options *, T *, T *);
+template <class T>
+using BackwardFn = xent_status (*)(const T *, const int64_t *, int64_t, int64_t, const xent_options *, const T *,
+                                   const T *, T *);
 template <class T> using ElemFn = xent_status (*)(const T *, T *, int64_t);
 template <class T> using RowFn = xent_status (*)(const T *, int64_t, int64_t, T *);
 
@@ -23,6 +26,7 @@ template <class T> struct Api;
                                   categorical = xent_categorical_ce_##S;                                   \
     static constexpr LossFn<T, int64_t> sparse_softmax = xent_sparse_softmax_ce_with_logits_##S,           \
                                         sparse_categorical = xent_sparse_categorical_ce_##S;               \
+    static constexpr BackwardFn<T> sparse_softmax_backward = xent_sparse_softmax_ce_with_logits_backward_##S;   \
     static constexpr ElemFn<T> exp = xent_exp_##S, log = xent_log_##S;                                     \
     static constexpr RowFn<T> softmax_rows = xent_softmax_##S, log_softmax_rows = xent_log_softmax_##S,    \
                               logsumexp = xent_logsumexp_##S;                                              \
@@ -59,6 +63,32 @@ void add_loss(const char *variant, LossFn<T, Label> fn, Fill in, xent_reduction 
   }
 }
 
+// Registers sparse_softmax_ce_with_logits.none.backward (lse NULL: the row statistics
+// again) and .backward_lse (the forward's lse, saved once): grad = dloss * d(loss)/d(logits),
+// to set against .loss_grad, the fused forward + gradient.
+template <class T> void add_sparse_backward() {
+  for (bool saved : {false, true}) {
+    const std::string name = std::string("sparse_softmax_ce_with_logits.none.") + (saved ? "backward_lse" : "backward");
+    add({"xent", name, dtype<T>(), thread_sweep(), false}, [=](benchmark::State &st, const Shape &s, int threads) {
+      xent_set_num_threads(threads);
+      xent_options o;
+      xent_options_init(&o);
+      const auto x = inputs<T>(s, Fill::logits);
+      const int64_t *l = labels(s);
+      // The lse of the first copy (the copies differ only in their random values); every
+      // shape has at least two elements per row, so lse and dloss fit one scratch.
+      T *lse = scratch<T>(s, 1), *dloss = lse + s.rows, *g = scratch<T>(s, 0);
+      for (int64_t r = 0; r < s.rows; ++r) dloss[r] = T(1);
+      o.lse_out = lse;
+      Api<T>::sparse_softmax(x[0], l, s.rows, s.cols, &o, g, nullptr);
+      o.lse_out = nullptr;
+      timed(st, s, sizeof(T), [&](const Rotation &r) {
+        return error_of(Api<T>::sparse_softmax_backward(r.pick(x), l, s.rows, s.cols, &o, dloss, saved ? lse : nullptr, g));
+      });
+    });
+  }
+}
+
 // Registers a kernel; call(x, y) runs it on the whole (rows, cols) buffer.
 template <class T, class Call> void add_kernel(const char *name, Fill in, bool key, Call call) {
   add({"xent", name, dtype<T>(), thread_sweep(), key}, [=](benchmark::State &st, const Shape &s, int threads) {
@@ -74,6 +104,7 @@ template <class T> void register_type() {
   const bool f32 = sizeof(T) == 4;
   add_loss<T, int64_t>("sparse_softmax_ce_with_logits", A::sparse_softmax, Fill::logits, XENT_REDUCTION_NONE, f32);
   if (f32) add_loss<T, int64_t>("sparse_softmax_ce_with_logits", A::sparse_softmax, Fill::logits, XENT_REDUCTION_MEAN, false);
+  add_sparse_backward<T>();
   add_loss<T, T>("softmax_ce_with_logits", A::softmax, Fill::logits, XENT_REDUCTION_NONE, false);
   add_loss<T, T>("sigmoid_ce_with_logits", A::sigmoid, Fill::logits, XENT_REDUCTION_NONE, false);
   add_loss<T, T>("binary_ce", A::binary, Fill::probs, XENT_REDUCTION_NONE, false);

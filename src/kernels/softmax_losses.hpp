@@ -16,6 +16,8 @@
 
 namespace xent::XENT_ISA_NS::kern {
 
+template <class V> using T_of = simd::value_t<V>;
+
 template <class V, class Xf> struct SoftmaxRow {
   using T = simd::value_t<V>;
   static constexpr int64_t W = int64_t(simd::width_v<V>);
@@ -131,6 +133,33 @@ template <class V, class Xf> struct SoftmaxRow {
     });
   }
 };
+
+// The gradient of the backward with the forward's lse for a contiguous row whose targets
+// are its label alone (K = 1, no transform): one pass, g = ((G exp(y - lse) - label term) *
+// scale) [* dl]. The operations of gradient<false> for such a row, so the same bits, in a
+// loop without its per-vector layout cases (g may be x).
+template <class V, class Xf>
+void gradient_from_lse(const SoftmaxRow<V, Xf> &row, T_of<V> *g, T_of<V> lse, T_of<V> scale, T_of<V> G,
+                       int64_t label, T_of<V> label_coef, bool has_dl, T_of<V> dl) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  const int64_t n = row.c.C;
+  const V shift(lse), pfac(G), sc(scale), dlv(dl);
+  const int64_t label_vec = label - label % W;  // where the label's vector starts
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    V gv = pfac * math::exp_loss_v(simd::load<V>(row.x + i) - shift);
+    if (i == label_vec) gv -= at_lane<V>(i, label, label_coef);
+    const V out = gv * sc;
+    simd::store(g + i, has_dl ? out * dlv : out);
+  }
+  if (i < n) {
+    V gv = pfac * math::exp_loss_v(load_block<V>(row.x, i, n, 1, T(0)) - shift);
+    gv -= at_lane<V>(i, label, label_coef);
+    const V out = gv * sc;
+    store_block(g, i, n, 1, has_dl ? out * dlv : out);
+  }
+}
 
 // The sparse label-only focal / Poly-1 terms of one sample, from lp = log p_t = y_label - lse
 // (lp <= 0): with om = 1 - p_t = -expm1(lp) (exact near p_t = 1),
@@ -258,7 +287,9 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
       const T poly = T(vector_coef ? eps : 0.0);
       const bool has_dl = c.dloss != nullptr;
       const T dl = c.upstream(s);
-      if (stored)
+      if (lse_given && !vector_coef && K == 1 && std::is_same_v<Xf, Identity<T>>)
+        gradient_from_lse(row, g, st.max, scale, Gt, label, T(label_term), has_dl, dl);
+      else if (stored)
         row.template gradient<true>(g, st, scale, Gt, vector_coef, label, T(label_term), poly, has_dl, dl, 1);
       else
         row.template gradient<false>(g, st, scale, Gt, vector_coef, label, T(label_term), poly, has_dl, dl,
