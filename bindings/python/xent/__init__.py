@@ -8,14 +8,20 @@ float32 input computes in float32, any other in float64. A failing call raises X
 from ._kernels import (exp, log, log1p, log_sigmoid, log_softmax, logsumexp, lse_merge, lse_partial,
                        sigmoid, softmax, softplus)
 from ._lib import NO_IGNORE, Status, XentError, lib as _lib, library_path
-from ._losses import (binary_ce, categorical_ce, sigmoid_ce_with_logits, softmax_ce_with_logits,
-                      sparse_categorical_ce, sparse_softmax_ce_with_logits)
+from ._losses import (binary_ce, binary_ce_backward, categorical_ce, categorical_ce_backward, nll_loss,
+                      nll_loss_backward, sigmoid_ce_with_logits, sigmoid_ce_with_logits_backward,
+                      softmax_ce_with_logits, softmax_ce_with_logits_backward, sparse_categorical_ce,
+                      sparse_categorical_ce_backward, sparse_softmax_ce_with_logits,
+                      sparse_softmax_ce_with_logits_backward)
 
 __all__ = [
     "XentError", "Status", "NO_IGNORE", "library_path",
     "version", "simd_isa", "set_num_threads", "get_num_threads",
     "sigmoid_ce_with_logits", "softmax_ce_with_logits", "sparse_softmax_ce_with_logits",
-    "binary_ce", "categorical_ce", "sparse_categorical_ce",
+    "binary_ce", "categorical_ce", "sparse_categorical_ce", "nll_loss",
+    "sigmoid_ce_with_logits_backward", "softmax_ce_with_logits_backward",
+    "sparse_softmax_ce_with_logits_backward", "binary_ce_backward", "categorical_ce_backward",
+    "sparse_categorical_ce_backward", "nll_loss_backward",
     "exp", "log", "log1p", "sigmoid", "softplus", "log_sigmoid",
     "logsumexp", "softmax", "log_softmax", "lse_partial", "lse_merge",
 ]

@@ -50,6 +50,11 @@ class Options(ctypes.Structure):
         ("z_loss", ctypes.c_double),
         ("logit_softcap", ctypes.c_double),
         ("num_threads", ctypes.c_int),
+        # appended in 0.2
+        ("lse_out", ctypes.c_void_p),
+        ("focal_gamma", ctypes.c_double),
+        ("focal_alpha", ctypes.c_double),
+        ("poly_epsilon", ctypes.c_double),
     ]
 
 
@@ -108,6 +113,7 @@ def lib():
 # Argument lists of the status-returning functions, by shape of signature.
 _P, _N = ctypes.c_void_p, ctypes.c_int64
 LOSS = (_P, _P, _N, _N, ctypes.POINTER(Options), _P, _P)  # input, target, batch, classes, opts, loss, grad
+BACKWARD = (_P, _P, _N, _N, ctypes.POINTER(Options), _P, _P, _P)  # ..., opts, dloss, lse, grad
 UNARY = (_P, _P, _N)                                     # x, y, n
 ROWS = (_P, _N, _N, _P)                                   # x, rows, cols, out
 PARTIAL = (_P, _N, _N, _P, _P)                            # x, rows, cols, max, sum

@@ -5,13 +5,16 @@ import math
 
 import numpy as np
 
-from ._lib import LOSS, Status, XentError, call, new_options, ptr
+from ._lib import BACKWARD, LOSS, Status, XentError, call, new_options, ptr
 
 _REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}
 _WEIGHTS = ("class_weights", "pos_weight", "sample_weights")
-_SCALARS = ("label_smoothing", "epsilon", "ignore_index", "z_loss", "logit_softcap", "num_threads")
-# Keyword options; None leaves the library's default (xent_options_init).
-_KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, grad=False)
+_SCALARS = ("label_smoothing", "epsilon", "ignore_index", "z_loss", "logit_softcap", "num_threads",
+            "focal_gamma", "focal_alpha", "poly_epsilon")
+# Keyword options; None leaves the library's default (xent_options_init). return_lse: also
+# return each sample's lse (opts->lse_out; the softmax-with-logits variants), for the backward.
+_KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, grad=False, return_lse=False)
+_BACKWARD_KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, lse=None)
 
 
 def float_array(x):
@@ -55,7 +58,9 @@ def _reduction(fname, reduction):
     return int(reduction)
 
 
-def _loss(fname, sparse, elementwise, input, target, reduction, grad, **options):
+def _loss(fname, sparse, elementwise, input, target, reduction, grad=False, return_lse=False, dloss=None,
+          lse=None, backward=False, **options):
+    """One forward call, or with backward=True the backward call (dloss, optional lse) -> grad."""
     x, suffix = float_array(input)
     if x.ndim < 2:
         _fail(fname, Status.INVALID_SHAPE, f"input has shape {x.shape}, expected (B, C) or (B, C, d1..dk)")
@@ -80,10 +85,24 @@ def _loss(fname, sparse, elementwise, input, target, reduction, grad, **options)
     for key, array in weights.items():  # `weights` keeps the arrays alive through the call
         setattr(opts, key, ptr(array))
 
-    loss = np.empty((x.shape if elementwise else sample_shape) if opts.reduction == 0 else (), x.dtype)
+    loss_shape = (x.shape if elementwise else sample_shape) if opts.reduction == 0 else ()
+    if backward:
+        up = np.asarray(dloss, x.dtype, order="C")
+        if up.shape != loss_shape and not (loss_shape == () and up.size == 1):
+            _fail(f"{fname}_backward", Status.INVALID_SHAPE, f"dloss has shape {up.shape}, expected {loss_shape}")
+        saved = None if lse is None else np.asarray(lse, x.dtype, order="C")
+        if saved is not None and saved.shape != sample_shape:
+            _fail(f"{fname}_backward", Status.INVALID_SHAPE, f"lse has shape {saved.shape}, expected {sample_shape}")
+        gradient = np.empty_like(x)
+        call(f"xent_{fname}_backward_{suffix}", BACKWARD, ptr(x), ptr(t), batch, classes, ctypes.byref(opts), ptr(up), ptr(saved), ptr(gradient))
+        return gradient
+    loss = np.empty(loss_shape, x.dtype)
     gradient = np.empty_like(x) if grad else None
+    row_lse = np.empty(sample_shape, x.dtype) if return_lse else None
+    opts.lse_out = ptr(row_lse)
     call(f"xent_{fname}_{suffix}", LOSS, ptr(x), ptr(t), batch, classes, ctypes.byref(opts), ptr(loss), ptr(gradient))
-    return (loss, gradient) if grad else loss
+    out = (loss,) + ((gradient,) if grad else ()) + ((row_lse,) if return_lse else ())
+    return out if len(out) > 1 else loss
 
 
 def _variant(fname, summary, sparse=False, elementwise=False):
@@ -105,10 +124,32 @@ def _variant(fname, summary, sparse=False, elementwise=False):
     input: float array (B, C) or (B, C, d1..dk); float32 input computes in float32, any other
     in float64. target: {target_doc}.
     Returns the loss, of {loss_shape} for reduction 'none' or a 0-d array for 'sum' / 'mean';
-    with grad=True, (loss, grad), grad being d(loss)/d(input). The other keywords set
+    with grad=True, (loss, grad), grad being d(loss)/d(input); with return_lse=True (the
+    softmax-with-logits variants) each sample's lse comes last, for the backward. The other keywords set
     xent_options fields; None keeps the library's default; an option that does not apply to
     this variant raises XentError."""
     return loss
+
+
+def _backward_variant(fname, sparse=False, elementwise=False):
+    def backward(input, target, dloss, **keywords):
+        unknown = sorted(keywords.keys() - _BACKWARD_KEYWORDS.keys())
+        if unknown:
+            raise TypeError(f"{fname}_backward() got unexpected keyword argument(s) {', '.join(unknown)}")
+        return _loss(fname, sparse, elementwise, input, target, dloss=dloss, backward=True,
+                     **{**_BACKWARD_KEYWORDS, **keywords})
+
+    backward.__name__ = backward.__qualname__ = f"{fname}_backward"
+    backward.__signature__ = inspect.Signature(
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in ("input", "target", "dloss")]
+        + [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in _BACKWARD_KEYWORDS.items()])
+    backward.__doc__ = f"""dloss * d({fname})/d(input), in one pass (xent_{fname}_backward_*).
+
+    dloss: the upstream gradient, of the loss's shape (reduction 'none') or a scalar ('sum',
+    'mean'). lse: None, or the per-sample lse that the forward returned with return_lse=True
+    (softmax-with-logits variants), which spares the backward its max and sum passes. The
+    other keywords must be the forward's. Returns the gradient, of the input's shape."""
+    return backward
 
 
 sigmoid_ce_with_logits = _variant(
@@ -123,3 +164,13 @@ categorical_ce = _variant(
     "categorical_ce", "Per sample -sum_c t_c log q_c, q = clip(p / sum(p), eps, 1-eps).")
 sparse_categorical_ce = _variant(
     "sparse_categorical_ce", "Per sample -log q[label], q = clip(p / sum(p), eps, 1-eps).", sparse=True)
+nll_loss = _variant(
+    "nll_loss", "Per sample -w[label] * input[label] on log-probabilities (PyTorch's nll_loss).", sparse=True)
+
+sigmoid_ce_with_logits_backward = _backward_variant("sigmoid_ce_with_logits", elementwise=True)
+softmax_ce_with_logits_backward = _backward_variant("softmax_ce_with_logits")
+sparse_softmax_ce_with_logits_backward = _backward_variant("sparse_softmax_ce_with_logits", sparse=True)
+binary_ce_backward = _backward_variant("binary_ce", elementwise=True)
+categorical_ce_backward = _backward_variant("categorical_ce")
+sparse_categorical_ce_backward = _backward_variant("sparse_categorical_ce", sparse=True)
+nll_loss_backward = _backward_variant("nll_loss", sparse=True)
