@@ -25,6 +25,11 @@ pub struct xent_options {
     pub z_loss: f64,
     pub logit_softcap: f64,
     pub num_threads: c_int,
+    // appended in 0.2
+    pub lse_out: *mut c_void,
+    pub focal_gamma: f64,
+    pub focal_alpha: f64,
+    pub poly_epsilon: f64,
 }
 
 macro_rules! losses {
@@ -44,6 +49,24 @@ losses!(f32, i64: xent_sparse_softmax_ce_with_logits_f32, xent_sparse_categorica
 losses!(f64, i64: xent_sparse_softmax_ce_with_logits_f64, xent_sparse_categorical_ce_f64);
 losses!(f32, i32: xent_sparse_softmax_ce_with_logits_f32_i32, xent_sparse_categorical_ce_f32_i32);
 losses!(f64, i32: xent_sparse_softmax_ce_with_logits_f64_i32, xent_sparse_categorical_ce_f64_i32);
+
+macro_rules! backward {
+    ($t:ty, $label:ty: $($name:ident),+) => {
+        extern "C" { $(
+            pub fn $name(input: *const $t, targets: *const $label, batch: i64, classes: i64,
+                         opts: *const xent_options, dloss: *const $t, lse: *const $t, grad: *mut $t) -> xent_status;
+        )+ }
+    };
+}
+
+backward!(f32, f32: xent_sigmoid_ce_with_logits_backward_f32, xent_softmax_ce_with_logits_backward_f32,
+          xent_binary_ce_backward_f32, xent_categorical_ce_backward_f32);
+backward!(f64, f64: xent_sigmoid_ce_with_logits_backward_f64, xent_softmax_ce_with_logits_backward_f64,
+          xent_binary_ce_backward_f64, xent_categorical_ce_backward_f64);
+backward!(f32, i64: xent_sparse_softmax_ce_with_logits_backward_f32, xent_sparse_categorical_ce_backward_f32);
+backward!(f64, i64: xent_sparse_softmax_ce_with_logits_backward_f64, xent_sparse_categorical_ce_backward_f64);
+backward!(f32, i32: xent_sparse_softmax_ce_with_logits_backward_f32_i32, xent_sparse_categorical_ce_backward_f32_i32);
+backward!(f64, i32: xent_sparse_softmax_ce_with_logits_backward_f64_i32, xent_sparse_categorical_ce_backward_f64_i32);
 
 macro_rules! kernels {
     ($t:ty: unary $($unary:ident),+; rows $($rows:ident),+; $partial:ident, $merge:ident) => {

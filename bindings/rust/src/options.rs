@@ -48,6 +48,12 @@ pub struct Options<'a, T> {
     pub logit_softcap: Option<f64>,
     /// Threads for this call; `None` uses `set_num_threads`'s setting.
     pub num_threads: Option<usize>,
+    /// Focal loss exponent (sigmoid CE and sparse softmax CE with logits); 0 = off.
+    pub focal_gamma: Option<f64>,
+    /// Sigmoid CE only: alpha in [0, 1] weights the t = 1 terms (1 - alpha the t = 0 ones); < 0 = off.
+    pub focal_alpha: Option<f64>,
+    /// Poly-1: adds epsilon (1 - p_t) (sigmoid CE and both softmax CE with logits); 0 = off.
+    pub poly_epsilon: Option<f64>,
 }
 
 impl<T> Default for Options<'_, T> {
@@ -64,6 +70,9 @@ impl<T> Default for Options<'_, T> {
             z_loss: None,
             logit_softcap: None,
             num_threads: None,
+            focal_gamma: None,
+            focal_alpha: None,
+            poly_epsilon: None,
         }
     }
 }
@@ -91,6 +100,9 @@ impl<T> Options<'_, T> {
         set(&mut o.epsilon, self.epsilon);
         set(&mut o.z_loss, self.z_loss);
         set(&mut o.logit_softcap, self.logit_softcap);
+        set(&mut o.focal_gamma, self.focal_gamma);
+        set(&mut o.focal_alpha, self.focal_alpha);
+        set(&mut o.poly_epsilon, self.poly_epsilon);
         o.ignore_index = self.ignore_index.unwrap_or(o.ignore_index);
         if let Some(n) = self.num_threads {
             o.num_threads = c_int::try_from(n).unwrap_or(c_int::MAX);
