@@ -17,7 +17,7 @@ using Libdl
 
 export XentError, version, simd_isa, set_num_threads, get_num_threads,
        sigmoid_ce_with_logits, softmax_ce_with_logits, sparse_softmax_ce_with_logits,
-       binary_ce, categorical_ce, sparse_categorical_ce
+       binary_ce, categorical_ce, sparse_categorical_ce, nll_loss
 
 const NO_IGNORE = typemin(Int64)  # XENT_NO_IGNORE
 const STATUS_NAMES = ("NULL_POINTER", "INVALID_SHAPE", "INVALID_ARGUMENT", "LABEL_OUT_OF_RANGE",
@@ -90,6 +90,11 @@ mutable struct Options
     z_loss::Cdouble
     logit_softcap::Cdouble
     num_threads::Cint
+    # appended in 0.2
+    lse_out::Ptr{Cvoid}
+    focal_gamma::Cdouble
+    focal_alpha::Cdouble
+    poly_epsilon::Cdouble
     Options() = new()
 end
 
@@ -110,9 +115,12 @@ function weights(name, what, w, T, n)
     return v
 end
 
+# One forward call, or (dloss given) the backward call returning dloss .* d(loss)/d(input).
 function loss(name, sparse, elementwise, input, target; reduction=:none, label_smoothing=nothing,
               epsilon=nothing, class_weights=nothing, pos_weight=nothing, sample_weights=nothing,
-              ignore_index=nothing, z_loss=nothing, logit_softcap=nothing, num_threads=nothing, grad=false)
+              ignore_index=nothing, z_loss=nothing, logit_softcap=nothing, num_threads=nothing, grad=false,
+              focal_gamma=nothing, focal_alpha=nothing, poly_epsilon=nothing, return_lse=false,
+              dloss=nothing, lse=nothing)
     x = floats(input)
     T = eltype(x)
     ndims(x) >= 2 || throw(XentError(INVALID_SHAPE, "xent_$name: input has size $(size(x)), expected (C, B) or (d..., C, B)"))
@@ -139,20 +147,41 @@ function loss(name, sparse, elementwise, input, target; reduction=:none, label_s
     z_loss === nothing || (o.z_loss = z_loss)
     logit_softcap === nothing || (o.logit_softcap = logit_softcap)
     num_threads === nothing || (o.num_threads = num_threads)
+    focal_gamma === nothing || (o.focal_gamma = focal_gamma)
+    focal_alpha === nothing || (o.focal_alpha = focal_alpha)
+    poly_epsilon === nothing || (o.poly_epsilon = poly_epsilon)
     cw = weights(name, "class_weights", class_weights, T, classes)
     pw = weights(name, "pos_weight", pos_weight, T, classes)
     sw = weights(name, "sample_weights", sample_weights, T, batch * inner)
 
-    out = o.reduction == 0 ? Array{T}(undef, elementwise ? dims : sample_dims) : Array{T}(undef)
+    loss_dims = o.reduction == 0 ? (elementwise ? dims : sample_dims) : ()
+    if dloss !== nothing
+        up = dloss isa AbstractArray ? convert(Array{T}, dloss) : fill(T(dloss))
+        size(up) == loss_dims || length(up) == 1 == prod(loss_dims; init=1) ||
+            throw(XentError(INVALID_SHAPE, "xent_$(name)_backward: dloss has size $(size(up)), expected $loss_dims"))
+        saved = lse === nothing ? nothing : convert(Array{T}, lse)
+        g = similar(x)
+        bname = replace(fname, "xent_$(name)_" => "xent_$(name)_backward_")
+        GC.@preserve x t cw pw sw up saved g begin
+            o.class_weights, o.pos_weight, o.sample_weights = ptr(cw), ptr(pw), ptr(sw)
+            check(ccall(sym(Symbol(bname)), Cint,
+                        (Ptr{Cvoid}, Ptr{Cvoid}, Int64, Int64, Ref{Options}, Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Cvoid}),
+                        ptr(x), ptr(t), batch, classes, o, ptr(up), ptr(saved), ptr(g)))
+        end
+        return g
+    end
+    out = o.reduction == 0 ? Array{T}(undef, loss_dims) : Array{T}(undef)
     g = grad ? similar(x) : nothing
-    GC.@preserve x t cw pw sw out g begin
-        o.class_weights, o.pos_weight, o.sample_weights = ptr(cw), ptr(pw), ptr(sw)
+    row_lse = return_lse ? Array{T}(undef, sample_dims) : nothing
+    GC.@preserve x t cw pw sw out g row_lse begin
+        o.class_weights, o.pos_weight, o.sample_weights, o.lse_out = ptr(cw), ptr(pw), ptr(sw), ptr(row_lse)
         check(ccall(sym(Symbol(fname)), Cint,
                     (Ptr{Cvoid}, Ptr{Cvoid}, Int64, Int64, Ref{Options}, Ptr{Cvoid}, Ptr{Cvoid}),
                     ptr(x), ptr(t), batch, classes, o, ptr(out), ptr(g)))
     end
     result = o.reduction == 0 ? out : out[]
-    return grad ? (result, g) : result
+    extra = ((grad ? (g,) : ())..., (return_lse ? (row_lse,) : ())...)
+    return isempty(extra) ? result : (result, extra...)
 end
 
 for (name, sparse, elementwise, summary) in (
@@ -161,16 +190,29 @@ for (name, sparse, elementwise, summary) in (
         (:sparse_softmax_ce_with_logits, true, false, "per sample lse(x) - x[label] (0-based labels)"),
         (:binary_ce, false, true, "element-wise -(t log q + (1-t) log(1-q)), q = clip(p, eps, 1-eps)"),
         (:categorical_ce, false, false, "per sample -sum_c t_c log q_c, q = clip(p / sum(p), eps, 1-eps)"),
-        (:sparse_categorical_ce, true, false, "per sample -log q[label], q = clip(p / sum(p), eps, 1-eps)"))
+        (:sparse_categorical_ce, true, false, "per sample -log q[label], q = clip(p / sum(p), eps, 1-eps)"),
+        (:nll_loss, true, false, "per sample -w[label] * input[label] on log-probabilities (0-based labels)"))
     doc = """
         $name(input, target; reduction=:none, grad=false, options...)
 
     The loss $summary. Options: `label_smoothing`, `epsilon`, `class_weights`, `pos_weight`,
-    `sample_weights`, `ignore_index`, `z_loss`, `logit_softcap`, `num_threads` (`nothing` keeps the
-    library default). Returns the losses (a scalar for `:sum` / `:mean`), or `(loss, grad)` with
-    `grad=true`. An option that does not apply to this variant throws `XentError`.
+    `sample_weights`, `ignore_index`, `z_loss`, `logit_softcap`, `focal_gamma`, `focal_alpha`,
+    `poly_epsilon`, `num_threads` (`nothing` keeps the library default). Returns the losses (a
+    scalar for `:sum` / `:mean`), or `(loss, grad)` with `grad=true`, the per-sample lse last with
+    `return_lse=true`. An option that does not apply to this variant throws `XentError`.
     """
     @eval @doc $doc $name(input, target; kw...) = loss($(QuoteNode(name)), $sparse, $elementwise, input, target; kw...)
+    backward = Symbol(name, :_backward)
+    bdoc = """
+        $backward(input, target, dloss; lse=nothing, reduction=:none, options...)
+
+    `dloss .* d($name)/d(input)` in one pass; `dloss` has the loss's size (a scalar for `:sum` /
+    `:mean`), `lse` is `nothing` or the per-sample lse of the forward called with
+    `return_lse=true` (softmax-with-logits variants). The options must be the forward's.
+    """
+    @eval @doc $bdoc $backward(input, target, dloss; kw...) =
+        loss($(QuoteNode(name)), $sparse, $elementwise, input, target; dloss=dloss, kw...)
+    @eval export $backward
 end
 
 # --------------------------------------------------------------------- kernels
