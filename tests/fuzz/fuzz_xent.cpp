@@ -665,7 +665,7 @@ template <class T, class L> struct LossCase {
     return e;
   }
 
-  template <class Fn> void run(Src &s, Fn fn_ptr) {
+  template <class Fn, class BackwardFn> void run(Src &s, Fn fn_ptr, BackwardFn backward_ptr) {
     decode(s);
     const Expect want = expect();
     LossInputs<T, L> in;
@@ -686,7 +686,35 @@ template <class T, class L> struct LossCase {
       st = fn_ptr(cs.ptr<const T>(input), cs.ptr<const T>(targets), B, C, opt, cs.ptr<T>(loss), cs.ptr<T>(grad));
     cs.check_after(st);
     check_status(st, want, fn);
-    if (st == XENT_OK) compare(in);
+    if (st != XENT_OK) return;
+    compare(in);
+    if (cs.ptr(grad) && cs.ptr(grad) != cs.ptr(input)) check_backward(opt, backward_ptr);
+  }
+
+  // The backward twin with dloss = 2 everywhere (lse NULL) into a fresh buffer: bit for bit
+  // twice the forward's gradient (an exact scaling), NaN where it is NaN.
+  template <class BackwardFn> void check_backward(const xent_options *opt, BackwardFn backward_ptr) {
+    const bool reduced = reduction_of(opts.o) != XENT_REDUCTION_NONE;
+    const int64_t n_loss = reduced ? 1 : xent::is_elementwise(v) ? n_in : n_samples;
+    const std::vector<T> dloss(static_cast<size_t>(std::max<int64_t>(n_loss, 1)), T(2));
+    std::vector<T> g(static_cast<size_t>(std::max<int64_t>(n_in, 1)));
+    xent_status st;
+    if constexpr (std::is_same_v<BackwardFn, xent_status (*)(const T *, const L *, int64_t, int64_t, const xent_options *,
+                                                             const T *, const T *, T *)>)
+      st = backward_ptr(cs.ptr<const T>(input), cs.ptr<const L>(labels), B, C, opt, dloss.data(), nullptr, g.data());
+    else
+      st = backward_ptr(cs.ptr<const T>(input), cs.ptr<const T>(targets), B, C, opt, dloss.data(), nullptr, g.data());
+    if (st != XENT_OK) finding(std::string("backward failed where the forward passed: ") + xent_last_error());
+    const T *fwd = cs.ptr<T>(grad);
+    for (int64_t i = 0; i < n_in; ++i) {
+      const T want = T(2) * fwd[i], got = g[size_t(i)];
+      if (std::isnan(want) ? !std::isnan(got) : std::memcmp(&want, &got, sizeof(T)) != 0) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "backward grad[%lld] = %.9g, 2 * forward grad = %.9g", (long long)i,
+                      double(got), double(want));
+        finding(buf);
+      }
+    }
   }
 
   // The scalar path on the copies, as capi/losses.cpp and run_loss drive it.
@@ -737,9 +765,9 @@ template <class T, class L> struct LossCase {
   }
 };
 
-template <class T, class L, Variant V, auto Fn> void fuzz_loss(Src &s, const char *name) {
+template <class T, class L, Variant V, auto Fn, auto BackwardFn> void fuzz_loss(Src &s, const char *name) {
   LossCase<T, L> lc{name, V, 0, 0, {}, {}};
-  lc.run(s, Fn);
+  lc.run(s, Fn, BackwardFn);
 }
 
 // ------------------------------------------------------------------ kernels
@@ -911,27 +939,27 @@ struct Entry {
   void (*run)(Src &, const char *);
 };
 
-#define LOSS(T, L, V, fn) {#fn, fuzz_loss<T, L, Variant::V, fn>}
+#define LOSS(T, L, V, sfx) {"xent_" #V "_" #sfx, fuzz_loss<T, L, Variant::V, xent_##V##_##sfx, xent_##V##_backward_##sfx>}
 #define UNARY(T, op, fn) {#fn, fuzz_unary<T, xent::Unary::op, fn>}
 #define ROWS(T, op, fn) {#fn, fuzz_rows<T, RowOp::op, fn>}
 
 const Entry kEntries[] = {
-    LOSS(float, int64_t, sigmoid_ce_with_logits, xent_sigmoid_ce_with_logits_f32),
-    LOSS(double, int64_t, sigmoid_ce_with_logits, xent_sigmoid_ce_with_logits_f64),
-    LOSS(float, int64_t, softmax_ce_with_logits, xent_softmax_ce_with_logits_f32),
-    LOSS(double, int64_t, softmax_ce_with_logits, xent_softmax_ce_with_logits_f64),
-    LOSS(float, int64_t, sparse_softmax_ce_with_logits, xent_sparse_softmax_ce_with_logits_f32),
-    LOSS(float, int32_t, sparse_softmax_ce_with_logits, xent_sparse_softmax_ce_with_logits_f32_i32),
-    LOSS(double, int64_t, sparse_softmax_ce_with_logits, xent_sparse_softmax_ce_with_logits_f64),
-    LOSS(double, int32_t, sparse_softmax_ce_with_logits, xent_sparse_softmax_ce_with_logits_f64_i32),
-    LOSS(float, int64_t, binary_ce, xent_binary_ce_f32),
-    LOSS(double, int64_t, binary_ce, xent_binary_ce_f64),
-    LOSS(float, int64_t, categorical_ce, xent_categorical_ce_f32),
-    LOSS(double, int64_t, categorical_ce, xent_categorical_ce_f64),
-    LOSS(float, int64_t, sparse_categorical_ce, xent_sparse_categorical_ce_f32),
-    LOSS(float, int32_t, sparse_categorical_ce, xent_sparse_categorical_ce_f32_i32),
-    LOSS(double, int64_t, sparse_categorical_ce, xent_sparse_categorical_ce_f64),
-    LOSS(double, int32_t, sparse_categorical_ce, xent_sparse_categorical_ce_f64_i32),
+    LOSS(float, int64_t, sigmoid_ce_with_logits, f32),
+    LOSS(double, int64_t, sigmoid_ce_with_logits, f64),
+    LOSS(float, int64_t, softmax_ce_with_logits, f32),
+    LOSS(double, int64_t, softmax_ce_with_logits, f64),
+    LOSS(float, int64_t, sparse_softmax_ce_with_logits, f32),
+    LOSS(float, int32_t, sparse_softmax_ce_with_logits, f32_i32),
+    LOSS(double, int64_t, sparse_softmax_ce_with_logits, f64),
+    LOSS(double, int32_t, sparse_softmax_ce_with_logits, f64_i32),
+    LOSS(float, int64_t, binary_ce, f32),
+    LOSS(double, int64_t, binary_ce, f64),
+    LOSS(float, int64_t, categorical_ce, f32),
+    LOSS(double, int64_t, categorical_ce, f64),
+    LOSS(float, int64_t, sparse_categorical_ce, f32),
+    LOSS(float, int32_t, sparse_categorical_ce, f32_i32),
+    LOSS(double, int64_t, sparse_categorical_ce, f64),
+    LOSS(double, int32_t, sparse_categorical_ce, f64_i32),
     UNARY(float, exp, xent_exp_f32),
     UNARY(double, exp, xent_exp_f64),
     UNARY(float, log, xent_log_f32),

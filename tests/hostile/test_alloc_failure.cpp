@@ -118,3 +118,49 @@ TEMPLATE_TEST_CASE("a failed scratch allocation is XENT_ERR_OUT_OF_MEMORY and wr
         if (with_grad) CHECK(std::isfinite(double(grad.data()[kBatch * kClasses - 1])));
       }
 }
+
+// The backward keeps no block sums: it needs no scratch, so it succeeds where the forward
+// cannot allocate, and gives the gradient the forward gives (times dloss = 1).
+TEST_CASE("the backward allocates no scratch", "[hostile][oom]") {
+  const Inputs<float> in;
+  using B = xent_status (*)(const float *, const int64_t *, int64_t, int64_t, const xent_options *, const float *,
+                            const float *, float *);
+  using D = xent_status (*)(const float *, const float *, int64_t, int64_t, const xent_options *, const float *,
+                            const float *, float *);
+  xent_options o;
+  xent_options_init(&o);
+  o.reduction = XENT_REDUCTION_MEAN;
+  const float one = 1;
+  std::vector<float> g(size_t(kBatch * kClasses)), fused(g.size());
+  float loss = 0;
+  const std::pair<const char *, std::function<xent_status(float *)>> calls[] = {
+      {"sparse softmax", [&](float *out) {
+         return B(xent_sparse_softmax_ce_with_logits_backward_f32)(in.logits.data(), in.l64.data(), kBatch, kClasses,
+                                                                   &o, &one, nullptr, out);
+       }},
+      {"sigmoid", [&](float *out) {
+         return D(xent_sigmoid_ce_with_logits_backward_f32)(in.logits.data(), in.soft.data(), kBatch, kClasses, &o,
+                                                            &one, nullptr, out);
+       }},
+      {"categorical", [&](float *out) {
+         return D(xent_categorical_ce_backward_f32)(in.probs.data(), in.soft.data(), kBatch, kClasses, &o, &one,
+                                                    nullptr, out);
+       }},
+  };
+  REQUIRE(xent_sparse_softmax_ce_with_logits_f32(in.logits.data(), in.l64.data(), kBatch, kClasses, &o, &loss,
+                                                 fused.data()) == XENT_OK);
+  for (const auto &c : calls) {
+    INFO(c.first);
+    xent_status st;
+    {
+      FailScratch fail;
+      st = c.second(g.data());
+    }
+    CHECK(st == XENT_OK);
+  }
+  {
+    FailScratch fail;
+    REQUIRE(calls[0].second(g.data()) == XENT_OK);
+  }
+  CHECK(std::memcmp(g.data(), fused.data(), g.size() * sizeof(float)) == 0);
+}
