@@ -1,0 +1,198 @@
+"""xent.torch: drop-ins for torch.nn.functional's cross-entropy family, computed by libxent.
+
+Each function has the signature and defaults of its torch counterpart and is a
+torch.autograd.Function: the forward is one fused C call that saves the least the backward
+needs (the input, and for the softmax losses each sample's lse), and the backward is one C
+call (xent_*_backward_*) that takes the upstream gradient, so no forward is recomputed and
+no second scaling pass runs.
+
+Tensors: CPU, float32 or float64 (float16 / bfloat16 raise TypeError until libxent takes
+16-bit inputs); contiguous tensors are used in place (zero-copy), others are first copied
+with .contiguous(). CUDA tensors raise TypeError. Gradients flow to the input only (not to
+targets or weights), as torch's own kernels do for class indices.
+
+Differences from torch (docs/SEMANTICS.md): binary_cross_entropy clips p to
+[e^-100, 1 - e^-100] where torch clamps log(p) at -100: the same loss, but the gradient of a
+clipped probability is 0 where torch's is (p - t) / max(p (1 - p), 1e-12).
+"""
+import math
+
+import numpy as np
+import torch
+
+from . import _kernels, _losses
+
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy",
+           "softmax", "log_softmax", "sigmoid_focal_loss"]
+
+_BCE_EPSILON = math.exp(-100.0)  # torch clamps log(p) at -100
+
+
+def _array(t, what):
+    """A tensor's data as a NumPy array without a copy (after .contiguous() if needed)."""
+    if not isinstance(t, torch.Tensor):
+        return np.asarray(t)
+    if t.device.type != "cpu":
+        raise TypeError(f"xent.torch: {what} is on {t.device}; xent computes on the CPU")
+    if t.dtype not in (torch.float32, torch.float64, torch.int64, torch.int32):
+        raise TypeError(f"xent.torch: {what} has dtype {t.dtype}; xent takes float32 and float64 "
+                        "(and int64 / int32 class indices)")
+    return t.detach().contiguous().numpy()
+
+
+def _tensor(a, like):
+    a = np.asarray(a)
+    return torch.from_numpy(a if a.flags.c_contiguous else a.copy()).to(like.dtype)  # 0-d stays 0-d
+
+
+def _weight(w, what):
+    return None if w is None else _array(w, what)
+
+
+class _SparseSoftmax(torch.autograd.Function):
+    """Class-index cross-entropy (sparse softmax CE with logits) and, on log-probabilities, NLL."""
+
+    @staticmethod
+    def forward(ctx, input, target, fname, options):
+        x, labels = _array(input, "input"), _array(target, "target")
+        fn = getattr(_losses, fname)
+        if fname == "sparse_softmax_ce_with_logits":
+            loss, lse = fn(x, labels, return_lse=True, **options)
+        else:
+            loss, lse = fn(x, labels, **options), None
+        ctx.save_for_backward(input, target)
+        ctx.fname, ctx.options, ctx.lse = fname, options, lse
+        return _tensor(loss, input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target = ctx.saved_tensors
+        backward = getattr(_losses, ctx.fname + "_backward")
+        grad = backward(_array(input, "input"), _array(target, "target"), _array(grad_output, "grad_output"),
+                        lse=ctx.lse, **ctx.options)
+        return _tensor(grad, input), None, None, None
+
+
+class _Dense(torch.autograd.Function):
+    """The losses with dense targets (soft labels, element-wise targets)."""
+
+    @staticmethod
+    def forward(ctx, input, target, fname, options):
+        x, t = _array(input, "input"), _array(target, "target")
+        fn = getattr(_losses, fname)
+        if fname == "softmax_ce_with_logits":
+            loss, lse = fn(x, t, return_lse=True, **options)
+        else:
+            loss, lse = fn(x, t, **options), None
+        ctx.save_for_backward(input, target)
+        ctx.fname, ctx.options, ctx.lse = fname, options, lse
+        return _tensor(loss, input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target = ctx.saved_tensors
+        backward = getattr(_losses, ctx.fname + "_backward")
+        grad = backward(_array(input, "input"), _array(target, "target"), _array(grad_output, "grad_output"),
+                        lse=ctx.lse, **ctx.options)
+        return _tensor(grad, input), None, None, None
+
+
+def _reduction(reduction):
+    if reduction not in ("none", "sum", "mean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy: class indices (N) / (N, d1..) or probabilities of the
+    input's shape; input (N, C) or (N, C, d1..) logits."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("xent.torch.cross_entropy: size_average and reduce are deprecated in torch; use reduction")
+    options = dict(reduction=_reduction(reduction), label_smoothing=float(label_smoothing),
+                   class_weights=_weight(weight, "weight"))
+    if target.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
+        return _SparseSoftmax.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
+                                    "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
+    return _Dense.apply(input, target, "softmax_ce_with_logits", options)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """torch.nn.functional.nll_loss on log-probabilities (N, C) or (N, C, d1..)."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("xent.torch.nll_loss: size_average and reduce are deprecated in torch; use reduction")
+    options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight"),
+                   ignore_index=int(ignore_index))
+    return _SparseSoftmax.apply(input, target, "nll_loss", options)
+
+
+def _elementwise(fname, input, target, weight, reduction, options):
+    """An element-wise loss; a weight that is not one value per class (the last axis of a
+    (N, C) input) is applied by torch around xent's per-element losses."""
+    reduction = _reduction(reduction)
+    per_class = weight is not None and input.dim() == 2 and weight.numel() == input.shape[1] and \
+        tuple(weight.shape) in ((input.shape[1],), (1, input.shape[1]))
+    if weight is None or per_class:
+        options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight"))
+        return _Dense.apply(input, target, fname, options)
+    loss = _Dense.apply(input, target, fname, dict(options, reduction="none")) * weight
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """torch.nn.functional.binary_cross_entropy_with_logits (pos_weight: one value per class)."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("xent.torch: size_average and reduce are deprecated in torch; use reduction")
+    if input.dim() != 2 and (pos_weight is not None):
+        raise TypeError("xent.torch.binary_cross_entropy_with_logits: pos_weight needs a (N, C) input")
+    return _elementwise("sigmoid_ce_with_logits", input, target, weight, reduction,
+                        dict(pos_weight=_weight(pos_weight, "pos_weight")))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """torch.nn.functional.binary_cross_entropy on probabilities (log clamped at -100, as torch)."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("xent.torch: size_average and reduce are deprecated in torch; use reduction")
+    return _elementwise("binary_ce", input, target, weight, reduction, dict(epsilon=_BCE_EPSILON))
+
+
+def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """torchvision.ops.sigmoid_focal_loss: alpha < 0 means no alpha term."""
+    return _Dense.apply(inputs, targets, "sigmoid_ce_with_logits",
+                        dict(reduction=_reduction(reduction), focal_gamma=float(gamma),
+                             focal_alpha=float(alpha) if alpha >= 0 else -1.0))
+
+
+class _Softmax(torch.autograd.Function):
+    """softmax / log_softmax over one dim; the backward is torch's formula on the saved output."""
+
+    @staticmethod
+    def forward(ctx, input, dim, log):
+        moved = input.movedim(dim, -1)
+        y = getattr(_kernels, "log_softmax" if log else "softmax")(_array(moved, "input"))
+        out = _tensor(y, input).movedim(-1, dim)
+        ctx.save_for_backward(out)
+        ctx.dim, ctx.log = dim, log
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        if ctx.log:
+            return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True), None, None
+        return out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True)), None, None
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """torch.nn.functional.softmax over dim (required, as torch recommends)."""
+    if dim is None:
+        raise TypeError("xent.torch.softmax: pass dim")
+    return _Softmax.apply(input if dtype is None else input.to(dtype), dim, False)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """torch.nn.functional.log_softmax over dim (required)."""
+    if dim is None:
+        raise TypeError("xent.torch.log_softmax: pass dim")
+    return _Softmax.apply(input if dtype is None else input.to(dtype), dim, True)
