@@ -7,6 +7,8 @@
 #   1 installed files and soname   2 exported symbols are exactly the xent_* API
 #   3 examples/pkgconfig_example.c via pkg-config   4 C99 -pedantic and C++17 consumers
 #   5 static link against libxent.a   6 the C++ wrapper's Catch2 tests
+#   7 examples/ with CMake: find_package(xent CONFIG), xent::xent and xent::xent_static
+#   8 the CMake package's version check (SameMajorVersion)
 # The last line is "N passed, M failed, K skipped"; exit 0 only if M == 0.
 # $CC, $CXX and pkg-config flags are word-split on purpose.
 # shellcheck disable=SC2086
@@ -16,7 +18,7 @@ export LC_ALL=C
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${BUILD_DIR:?BUILD_DIR must name a built meson build directory}"
 PREFIX="${PREFIX:-}"
-"$ROOT/scripts/lib/ensure-packages.sh" pkg-config binutils || echo "warning: could not install pkg-config/binutils" >&2
+"$ROOT/scripts/lib/ensure-packages.sh" pkg-config binutils cmake || echo "warning: could not install pkg-config/binutils/cmake" >&2
 
 passed=0 failed=0 skipped=0
 pass() { echo "PASS: $*"; passed=$((passed + 1)); }
@@ -206,6 +208,50 @@ else
     echo "C++ wrapper: ${p:-0} test cases passed, ${f:-0} failed (exit $rc)"
   else
     fail "C++ wrapper tests exited $rc without a Catch2 summary"
+  fi
+fi
+
+# ------------------------------- 7. examples/ with CMake, find_package(xent CONFIG)
+cmake_config="$(find "$PREFIX" -path '*/cmake/xent/xentConfig.cmake' | head -n 1)"
+if ! command -v cmake >/dev/null; then
+  fail "cmake is not installed (Debian package cmake)"
+elif [ -z "$cmake_config" ] || [ ! -f "$(dirname "$cmake_config")/xentConfigVersion.cmake" ]; then
+  fail "no <libdir>/cmake/xent/xentConfig.cmake + xentConfigVersion.cmake under $PREFIX"
+elif [ "$(dirname "$(dirname "$(dirname "$cmake_config")")")" != "$(dirname "$(dirname "$pc")")" ]; then
+  fail "xentConfig.cmake ($cmake_config) is not next to xent.pc ($pc)"
+elif run "$WORK/cmake.log" cmake -S "$ROOT/examples" -B "$WORK/cmake-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
+       -DCMAKE_C_COMPILER="${CC%% *}" &&
+     run "$WORK/cmake-build.log" cmake --build "$WORK/cmake-build" &&
+     run "$WORK/cmake.run" env -u LD_LIBRARY_PATH "$WORK/cmake-build/xent_example" &&
+     run "$WORK/cmake-static.run" env -u LD_LIBRARY_PATH "$WORK/cmake-build/xent_example_static" &&
+     ! readelf -d "$WORK/cmake-build/xent_example_static" | grep 'NEEDED.*libxent' >/dev/null; then
+  pass "examples/CMakeLists.txt against $PREFIX: xent::xent and xent::xent_static built and ran: $(tail -n 1 "$WORK/cmake.run")"
+else
+  fail "examples/ with CMake (find_package(xent CONFIG) from $cmake_config)"
+fi
+
+# ------------------------------------- 8. the CMake package's version check
+# SameMajorVersion: this version and older ones of its major are found, a newer one or
+# another major is not.
+version="$(sed -n 's/^set(PACKAGE_VERSION "\([0-9.]*\)")$/\1/p' "${cmake_config%Config.cmake}ConfigVersion.cmake" 2>/dev/null)"
+major="${version%%.*}"
+if [ -z "$version" ]; then
+  fail "CMake version check: no PACKAGE_VERSION in xentConfigVersion.cmake"
+else
+  verdicts=""
+  for want in "" "$version" "$major.0" "$major.999" "$((major + 1)).0"; do
+    mkdir -p "$WORK/cmake-v"
+    printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(xent %s CONFIG QUIET)\nif(TARGET xent::xent)\n  message(STATUS "found")\nendif()\n' \
+      "$want" >"$WORK/cmake-v/CMakeLists.txt"
+    rm -rf "$WORK/cmake-v/b"
+    found=no
+    cmake -S "$WORK/cmake-v" -B "$WORK/cmake-v/b" -DCMAKE_PREFIX_PATH="$PREFIX" 2>&1 | grep -- '-- found' >/dev/null && found=yes
+    verdicts+="${want:-any}:$found "
+  done
+  if [ "$verdicts" = "any:yes $version:yes $major.0:yes $major.999:no $((major + 1)).0:no " ]; then
+    pass "CMake version check (SameMajorVersion, $version): $verdicts"
+  else
+    fail "CMake version check ($version): got '$verdicts'"
   fi
 fi
 
