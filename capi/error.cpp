@@ -37,6 +37,7 @@ XENT_API const char *xent_status_string(xent_status status) {
     case XENT_ERR_LABEL_OUT_OF_RANGE: return "XENT_ERR_LABEL_OUT_OF_RANGE";
     case XENT_ERR_OUT_OF_MEMORY: return "XENT_ERR_OUT_OF_MEMORY";
     case XENT_ERR_INTERNAL: return "XENT_ERR_INTERNAL";
+    case XENT_ERR_UNSUPPORTED: return "XENT_ERR_UNSUPPORTED";
   }
   return "XENT_ERR_UNKNOWN";
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="$root/build"
-packages=(build-essential meson ninja-build pkg-config libxsimd-dev libopenmpi-dev openmpi-bin)
+packages=(build-essential meson ninja-build pkg-config libxsimd-dev libopenmpi-dev openmpi-bin libopenblas-openmp-dev)
 meson_args=()
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -38,7 +38,8 @@ typedef enum xent_status {
   XENT_ERR_INVALID_ARGUMENT = 3,   /* bad option value, option off its variant, overlapping buffers */
   XENT_ERR_LABEL_OUT_OF_RANGE = 4, /* a sparse label outside [0, classes) that is not ignore_index */
   XENT_ERR_OUT_OF_MEMORY = 5,      /* the small per-call scratch could not be allocated */
-  XENT_ERR_INTERNAL = 6            /* a bug: please report it */
+  XENT_ERR_INTERNAL = 6,           /* a bug: please report it */
+  XENT_ERR_UNSUPPORTED = 7         /* not in this build (xent_linear.h without a BLAS: rebuild with -Dblas=enabled) */
 } xent_status;
 
 /* A static English name of the status ("XENT_OK", ...); unknown values give "XENT_ERR_UNKNOWN". */

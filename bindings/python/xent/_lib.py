@@ -19,6 +19,7 @@ class Status(enum.IntEnum):
     LABEL_OUT_OF_RANGE = 4
     OUT_OF_MEMORY = 5
     INTERNAL = 6
+    UNSUPPORTED = 7
 
 
 class XentError(ValueError):

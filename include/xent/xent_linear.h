@@ -1,0 +1,85 @@
+/*
+ * xent_linear — the fused linear + sparse softmax cross-entropy of a language model's head:
+ * loss(hidden @ weight^T + bias, labels) and its gradients without the (n, v) logits tensor.
+ *
+ * Contract (docs/LINEAR.md): the same loss, options and checks as
+ * xent_sparse_softmax_ce_with_logits on the logits z = hidden @ weight^T + bias, within
+ * SPEC section 4's tolerance (the products accumulate in T through the BLAS of the build).
+ * The scratch is a tile of tokens x v logits, independent of n. Results have the same bits
+ * for any thread count. On error nothing is written and xent_last_error() says why.
+ *
+ * Shapes (row-major, contiguous):
+ *   hidden   (n, h)      the tokens' hidden states
+ *   weight   (v, h)      as torch.nn.Linear(h, v).weight stores it
+ *   bias     (v) or NULL (no bias)
+ *   labels   (n)         in [0, v) or opts->ignore_index
+ * Options (xent_options, NULL = defaults): reduction, ignore_index, label_smoothing,
+ *   class_weights [v], sample_weights [n], z_loss, logit_softcap, num_threads, and lse_out
+ *   (NULL or [n] of T: each token's lse of its (soft-capped) logits). opts->inner must be 1
+ *   (XENT_ERR_INVALID_ARGUMENT otherwise); focal_gamma and poly_epsilon must be
+ *   off (XENT_ERR_INVALID_ARGUMENT: not supported by the fused form yet); options that do
+ *   not apply to the sparse softmax loss (pos_weight, epsilon) are rejected as it rejects them.
+ * Gradients: each of d_hidden (n, h), d_weight (v, h), d_bias (v) is NULL (not computed) or
+ *   written; they are overwritten, never accumulated into. Under NONE, d_hidden holds
+ *   each token's own gradient and d_weight / d_bias the sum over the tokens (the gradient of
+ *   the SUM); under SUM / MEAN, the gradients of the scalar. Ignored tokens contribute zero.
+ * No output may overlap an input or another output (XENT_ERR_INVALID_ARGUMENT).
+ * Statuses: those of xent.h; XENT_ERR_OUT_OF_MEMORY when the logits tile cannot be
+ *   allocated; XENT_ERR_UNSUPPORTED when the library was built without a BLAS.
+ */
+#ifndef XENT_XENT_LINEAR_H
+#define XENT_XENT_LINEAR_H
+
+#include "xent/xent.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Whether this build can run the functions below (1: built with a BLAS; 0: they return
+ * XENT_ERR_UNSUPPORTED). */
+XENT_API int xent_linear_available(void);
+
+/* Forward and gradients in one pass over the tokens.
+ * loss: required; NONE -> n values, SUM / MEAN -> one scalar (as the sparse loss gives it).
+ * d_hidden, d_weight, d_bias: NULL or written (see above); all NULL computes the loss only. */
+XENT_API xent_status xent_linear_sparse_softmax_ce_f32(const float *hidden, const float *weight, const float *bias,
+    const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_f32_i32(const float *hidden, const float *weight, const float *bias,
+    const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_f64(const double *hidden, const double *weight, const double *bias,
+    const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    double *loss, double *d_hidden, double *d_weight, double *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_f64_i32(const double *hidden, const double *weight, const double *bias,
+    const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    double *loss, double *d_hidden, double *d_weight, double *d_bias);
+
+/* Backward for an upstream gradient dloss: the gradients of sum_i dloss_i * loss_i (NONE)
+ * or of dloss * loss (SUM / MEAN), same arguments and checks as the forward (opts->lse_out
+ * must be NULL here: nothing but the gradients is written).
+ * dloss: required; NONE -> n values, SUM / MEAN -> one scalar.
+ * lse:   NULL, or the [n] per-token lse the forward wrote through opts->lse_out (same
+ *        inputs and options). Checked for overlaps and read by no step yet: the logits are
+ *        recomputed tile by tile and the tile's lse with them, which costs < 2% of the call
+ *        (docs/LINEAR.md).
+ * d_hidden, d_weight, d_bias: as in the forward; at least one should be non-NULL. */
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f32(const float *hidden, const float *weight,
+    const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f32_i32(const float *hidden, const float *weight,
+    const float *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64(const double *hidden, const double *weight,
+    const double *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const double *dloss, const double *lse, double *d_hidden, double *d_weight, double *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64_i32(const double *hidden, const double *weight,
+    const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const double *dloss, const double *lse, double *d_hidden, double *d_weight, double *d_bias);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XENT_XENT_LINEAR_H */
