@@ -15,27 +15,6 @@
 
 namespace xent::linear {
 
-// Options the sparse loss accepts but the fused form does not compute (yet).
-inline xent_status check_fused_options(const char *fn, const xent_options &o, bool backward) {
-  using capi::fail;
-  if (o.inner != 1)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->inner = %lld must be 1: tokens are rows of hidden",
-                (long long)o.inner);
-  if (o.focal_gamma != 0)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->focal_gamma = %g is not supported by the fused linear loss (set it to 0)",
-                o.focal_gamma);
-  if (o.poly_epsilon != 0)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->poly_epsilon = %g is not supported by the fused linear loss (set it to 0)",
-                o.poly_epsilon);
-  if (o.lse_out && backward)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->lse_out = %p: the backward writes only gradients (set it to NULL)",
-                o.lse_out);
-  if (o.lse_out && o.logit_softcap != 0)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
-                "opts->lse_out = %p with opts->logit_softcap = %g is not supported by the fused linear loss yet",
-                o.lse_out, o.logit_softcap);
-  return XENT_OK;
-}
 
 template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out) {
   using capi::fail;
@@ -63,13 +42,18 @@ template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out)
   if (xent_status s = capi::element_count(fn, "v * h", a.v, a.h, 1, sizeof(T), &n_weight)) return s;
 
   if (xent_status s = capi::check_options(fn, o, Variant::sparse_softmax_ce_with_logits)) return s;
-  if (xent_status s = check_fused_options(fn, o, a.backward())) return s;
+  if (o.inner != 1)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn, "opts->inner = %lld must be 1: tokens are the rows of hidden",
+                (long long)o.inner);
 
   const std::size_t sz = sizeof(T), n = std::size_t(a.n), v = std::size_t(a.v);
   const std::size_t n_loss = o.reduction == XENT_REDUCTION_NONE ? n : 1;
+  // As the sparse loss's backward: opts->lse_out is neither read nor written there (the
+  // forward's options may be reused).
+  T *const lse_out = a.backward() ? nullptr : static_cast<T *>(o.lse_out);
   if (xent_status s = capi::check_no_alias(fn,
                                            {{"loss", a.loss, n_loss * sz},
-                                            {"opts->lse_out", o.lse_out, n * sz},
+                                            {"opts->lse_out", lse_out, n * sz},
                                             {"d_hidden", a.d_hidden, std::size_t(n_hidden) * sz},
                                             {"d_weight", a.d_weight, std::size_t(n_weight) * sz},
                                             {"d_bias", a.d_bias, v * sz}},
@@ -85,6 +69,7 @@ template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out)
 
   if (xent_status s = capi::check_labels<T>(fn, a.labels, a.n, a.v, o, &out->denominator)) return s;
   out->o = o;
+  out->o.lse_out = lse_out;
   return XENT_OK;
 }
 

@@ -51,12 +51,12 @@ template <class T, class L> struct Fused {
     if constexpr (std::is_same_v<L, int64_t>) call.labels64 = a.labels + c0;
     else call.labels32 = a.labels + c0;
     if (call.sample_weights) call.sample_weights += c0;
-    if (!call.reduce) call.loss = a.loss + c0;
+    if (call.loss) call.loss += c0;
+    if (call.lse_out) call.lse_out += c0;
+    if (call.lse_in) call.lse_in += c0;
+    if (call.dloss && call.dloss_each) call.dloss += c0;
     call.grad = want_grad ? z : nullptr;
     const auto loss_block = kernels<T>().loss_block[int(Variant::sparse_softmax_ce_with_logits)];
-    const auto lse_rows = kernels<T>().lse_rows;
-    T *lse_out = static_cast<T *>(c.o.lse_out);
-    const bool none = c.o.reduction == XENT_REDUCTION_NONE;
     const int64_t groups = tile_count(r, kLossGroup);
 
     blas_single_threaded();
@@ -68,18 +68,11 @@ template <class T, class L> struct Fused {
       gemm(false, true, r, w, h, hc, h, a.weight + j0 * h, h, a.bias ? T(1) : T(0), z + j0, v);
     });
     barrier();
-    // Loss (and lse) of each token, the gradient over Z; a backward under NONE scales each
-    // token's row by its dloss.
+    // Loss (and lse) of each token and the gradient over Z, by the sparse loss's kernel (a
+    // backward: dloss times the gradient, with the saved lse when given).
     for_tiles(groups, [&](int64_t g) {
       const int64_t u0 = g * kLossGroup, u1 = std::min(r, u0 + kLossGroup);
-      if (lse_out) lse_rows(z, u0, u1, v, nullptr, nullptr, lse_out + c0, 1);
       sums[g] = loss_block(call, u0, u1);
-      if (a.backward() && none && want_grad)
-        for (int64_t i = u0; i < u1; ++i) {
-          const T d = a.dloss[c0 + i];
-          T *gi = z + i * v;
-          for (int64_t j = 0; j < v; ++j) gi[j] *= d;
-        }
     });
     barrier();
     // d_hidden[chunk] = G @ weight, by hidden tiles (the whole vocabulary is each tile's depth).
@@ -111,25 +104,33 @@ template <class T, class L> struct Fused {
 template <class T, class L> bool run_fused(const Args<T, L> &a, const Checked &c) {
   const xent_options &o = c.o;
   const bool reduce = o.reduction != XENT_REDUCTION_NONE, mean = o.reduction == XENT_REDUCTION_MEAN;
+  const bool none = o.reduction == XENT_REDUCTION_NONE;
+  // As driver/run_loss.hpp sets up the sparse loss's call.
   LossCall<T> base;
   base.C = a.v;
   base.K = 1;
-  base.reduce = reduce || a.backward();  // the backward writes no loss
+  base.reduce = reduce && !a.backward();
+  base.loss = none ? a.loss : nullptr;  // null in a backward
+  base.lse_out = static_cast<T *>(o.lse_out);  // null in a backward (checks.hpp)
+  base.dloss = a.dloss;
+  base.dloss_each = none;
+  base.lse_in = a.lse;
+  base.focal_gamma = T(o.focal_gamma);
+  base.focal_alpha = T(o.focal_alpha);
+  base.poly_epsilon = T(o.poly_epsilon);
   base.smoothing = T(o.label_smoothing);
   base.class_weights = static_cast<const T *>(o.class_weights);
   base.sample_weights = static_cast<const T *>(o.sample_weights);
   base.ignore_index = o.ignore_index;
   base.z_loss = T(o.z_loss);
   base.softcap = T(o.logit_softcap);
-  // As driver/run_loss.hpp: MEAN's gradients are scaled by 1 / denominator.
   if (mean) base.grad_scale = T(1.0 / c.denominator);
-  if (a.backward() && reduce) base.grad_scale = mean ? T(double(a.dloss[0]) / c.denominator) : a.dloss[0];
 
   double total = 0;
   if (a.n == 0) {
     if (a.d_weight) std::memset(a.d_weight, 0, sizeof(T) * std::size_t(a.v * a.h));
     if (a.d_bias) std::memset(a.d_bias, 0, sizeof(T) * std::size_t(a.v));
-  } else {
+  } else if (!a.backward() || a.d_hidden || a.d_weight || a.d_bias) {  // a backward with no gradient: nothing
     const int64_t R = chunk_rows(a.n, a.v, sizeof(T));
     T *z = static_cast<T *>(scratch_alloc(sizeof(T) * std::size_t(R) * std::size_t(a.v)));
     if (!z) return false;

@@ -13,12 +13,12 @@
  *   weight   (v, h)      as torch.nn.Linear(h, v).weight stores it
  *   bias     (v) or NULL (no bias)
  *   labels   (n)         in [0, v) or opts->ignore_index
- * Options (xent_options, NULL = defaults): reduction, ignore_index, label_smoothing,
- *   class_weights [v], sample_weights [n], z_loss, logit_softcap, num_threads, and lse_out
- *   (NULL or [n] of T: each token's lse of its (soft-capped) logits). opts->inner must be 1
- *   (XENT_ERR_INVALID_ARGUMENT otherwise); focal_gamma and poly_epsilon must be
- *   off (XENT_ERR_INVALID_ARGUMENT: not supported by the fused form yet); options that do
- *   not apply to the sparse softmax loss (pos_weight, epsilon) are rejected as it rejects them.
+ * Options (xent_options, NULL = defaults): those of the sparse softmax loss: reduction,
+ *   ignore_index, label_smoothing, class_weights [v], sample_weights [n], z_loss,
+ *   logit_softcap, focal_gamma, poly_epsilon, num_threads, and lse_out (NULL or [n] of T:
+ *   each token's lse of its (soft-capped) logits, for the backward). opts->inner must be 1
+ *   (XENT_ERR_INVALID_ARGUMENT otherwise); options that do not apply to the sparse softmax
+ *   loss (pos_weight, epsilon, focal_alpha) are rejected as it rejects them.
  * Gradients: each of d_hidden (n, h), d_weight (v, h), d_bias (v) is NULL (not computed) or
  *   written; they are overwritten, never accumulated into. Under NONE, d_hidden holds
  *   each token's own gradient and d_weight / d_bias the sum over the tokens (the gradient of
@@ -57,14 +57,14 @@ XENT_API xent_status xent_linear_sparse_softmax_ce_f64_i32(const double *hidden,
     double *loss, double *d_hidden, double *d_weight, double *d_bias);
 
 /* Backward for an upstream gradient dloss: the gradients of sum_i dloss_i * loss_i (NONE)
- * or of dloss * loss (SUM / MEAN), same arguments and checks as the forward (opts->lse_out
- * must be NULL here: nothing but the gradients is written).
+ * or of dloss * loss (SUM / MEAN), same arguments and checks as the forward; opts->lse_out
+ * is neither read nor written (the forward's options may be reused), no loss is written.
+ * The logits are recomputed tile by tile (one product more than the forward with gradients).
  * dloss: required; NONE -> n values, SUM / MEAN -> one scalar.
  * lse:   NULL, or the [n] per-token lse the forward wrote through opts->lse_out (same
- *        inputs and options). Checked for overlaps and read by no step yet: the logits are
- *        recomputed tile by tile and the tile's lse with them, which costs < 2% of the call
- *        (docs/LINEAR.md).
- * d_hidden, d_weight, d_bias: as in the forward; at least one should be non-NULL. */
+ *        inputs and options): then the loss kernel skips its max and sum pass, as
+ *        xent_sparse_softmax_ce_with_logits_backward does.
+ * d_hidden, d_weight, d_bias: as in the forward; all NULL writes nothing. */
 XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f32(const float *hidden, const float *weight,
     const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
     const float *dloss, const float *lse, float *d_hidden, float *d_weight, float *d_bias);
