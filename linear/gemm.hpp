@@ -18,23 +18,18 @@
 
 namespace xent::linear {
 
-// C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, row-major with leading dimensions.
-// Dimensions are checked to fit the BLAS's int by the caller (checks.hpp).
-inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+// C (m, n) = op(A) (m, k) * op(B) (k, n) + beta * C, row-major with leading dimensions, T
+// float (sgemm) or double (dgemm). Dimensions are checked to fit the BLAS's int by the
+// caller (checks.hpp).
+template <class T>
+inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T *a, int64_t lda, const T *b,
+                 int64_t ldb, T beta, T *c, int64_t ldc) {
 #if XENT_HAVE_BLAS
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
-#else
-  (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta,
-      (void)c, (void)ldc;
-#endif
-}
-inline void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
-                 const double *b, int64_t ldb, double beta, double *c, int64_t ldc) {
-#if XENT_HAVE_BLAS
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
+  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (sizeof(T) == sizeof(float))
+    cblas_sgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
 #else
   (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta,
       (void)c, (void)ldc;

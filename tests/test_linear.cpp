@@ -39,6 +39,20 @@ template <class T> std::vector<LD> rounded_weights(Rng &rng, size_t n) {
   return w;
 }
 
+// got against want: SPEC section 4's rules, the worst value in the message.
+template <class T> void check_largest(const char *name, const T *got, const std::vector<LD> &want, double tol) {
+  const Report r = compare_to_largest(got, want, tol);
+  INFO(r.summary(name));
+  CHECK(r.ok);
+}
+template <class T>
+void check_scaled(const char *name, const T *got, const std::vector<LD> &want, const std::vector<LD> &scale,
+                  double tol) {
+  const Report r = compare_scaled(got, want, scale, tol);
+  INFO(r.summary(name));
+  CHECK(r.ok);
+}
+
 template <class T> void check_against_reference(const LinearCase<T> &c, const ref::Options &ro, bool lse_out = false) {
   OptionsFor<T> of(ro);
   LinearOut<T> out(c, ro.reduction, true, lse_out);
@@ -49,28 +63,18 @@ template <class T> void check_against_reference(const LinearCase<T> &c, const re
   REQUIRE(s == XENT_OK);
   const LinearRef r = linear_reference(c, ro);
   const double tol = linear_tol<T>();
-  const Report loss = compare_scaled(out.loss.data(), r.loss.loss, r.loss.scale, tol);
-  CHECK(loss.ok);
-  INFO(loss.summary("loss"));
-  const Report dh = compare_to_largest(out.d_hidden.data(), r.d_hidden, tol);
-  CHECK(dh.ok);
-  INFO(dh.summary("d_hidden"));
-  const Report dw = compare_to_largest(out.d_weight.data(), r.d_weight, tol);
-  CHECK(dw.ok);
-  INFO(dw.summary("d_weight"));
+  check_scaled("loss", out.loss.data(), r.loss.loss, r.loss.scale, tol);
+  check_largest("d_hidden", out.d_hidden.data(), r.d_hidden, tol);
+  check_largest("d_weight", out.d_weight.data(), r.d_weight, tol);
   if (!c.bias.empty()) {
-    const Report db = compare_to_largest(out.d_bias.data(), r.d_bias, tol);
-    CHECK(db.ok);
-    INFO(db.summary("d_bias"));
+    check_largest("d_bias", out.d_bias.data(), r.d_bias, tol);
   } else {
     CHECK(out.d_bias.untouched());
   }
   if (lse_out) {
     std::vector<LD> scale;
     for (LD l : r.lse) scale.push_back(fmaxl(1, fabsl(l)));
-    const Report lse = compare_scaled(out.lse.data(), r.lse, scale, tol);
-    CHECK(lse.ok);
-    INFO(lse.summary("lse"));
+    check_scaled("lse", out.lse.data(), r.lse, scale, tol);
   }
   CHECK(out.loss.guards_intact());
   CHECK(out.d_hidden.guards_intact());
@@ -194,18 +198,10 @@ template <class T> void check_against_unfused(const LinearCase<T> &c, const xent
   const double tol = linear_tol<T>();
   std::vector<LD> scale;
   for (LD l : want.loss) scale.push_back(fmaxl(1, fabsl(l)) * 4);  // 1 + |logits| <= ~4
-  const Report loss = compare_scaled(out.loss.data(), want.loss, scale, tol);
-  CHECK(loss.ok);
-  INFO(loss.summary("loss"));
-  const Report dh = compare_to_largest(out.d_hidden.data(), want.d_hidden, tol);
-  CHECK(dh.ok);
-  INFO(dh.summary("d_hidden"));
-  const Report dw = compare_to_largest(out.d_weight.data(), want.d_weight, tol);
-  CHECK(dw.ok);
-  INFO(dw.summary("d_weight"));
-  const Report db = compare_to_largest(out.d_bias.data(), want.d_bias, tol);
-  CHECK(db.ok);
-  INFO(db.summary("d_bias"));
+  check_scaled("loss", out.loss.data(), want.loss, scale, tol);
+  check_largest("d_hidden", out.d_hidden.data(), want.d_hidden, tol);
+  check_largest("d_weight", out.d_weight.data(), want.d_weight, tol);
+  check_largest("d_bias", out.d_bias.data(), want.d_bias, tol);
 }
 
 bool available() {
@@ -361,15 +357,9 @@ TEMPLATE_TEST_CASE("linear: the backward form gives the gradients of dloss . los
       return x;
     };
     const double tol = linear_tol<T>();
-    const Report dh = compare_to_largest(out.d_hidden.data(), scaled(r.d_hidden), tol);
-    CHECK(dh.ok);
-    INFO(dh.summary("d_hidden"));
-    const Report dw = compare_to_largest(out.d_weight.data(), scaled(r.d_weight), tol);
-    CHECK(dw.ok);
-    INFO(dw.summary("d_weight"));
-    const Report db = compare_to_largest(out.d_bias.data(), scaled(r.d_bias), tol);
-    CHECK(db.ok);
-    INFO(db.summary("d_bias"));
+    check_largest("d_hidden", out.d_hidden.data(), scaled(r.d_hidden), tol);
+    check_largest("d_weight", out.d_weight.data(), scaled(r.d_weight), tol);
+    check_largest("d_bias", out.d_bias.data(), scaled(r.d_bias), tol);
     // The forward's lse (through opts->lse_out) given to the backward gives the same gradients
     std::vector<T> lse(size_t(c.n)), fwd_loss(red == ref::NONE ? size_t(c.n) : 1);
     xent_options fo = o;
@@ -381,12 +371,8 @@ TEMPLATE_TEST_CASE("linear: the backward form gives the gradients of dloss . los
                             dloss.data(), lse.data(), again.d_hidden.data(), again.d_weight.data(),
                             again.d_bias.data()) == XENT_OK);
     // (the kernel then skips its max and sum pass: the same values within tolerance, not the same bits)
-    const Report dh2 = compare_to_largest(again.d_hidden.data(), scaled(r.d_hidden), tol);
-    CHECK(dh2.ok);
-    INFO(dh2.summary("d_hidden with the saved lse"));
-    const Report dw2 = compare_to_largest(again.d_weight.data(), scaled(r.d_weight), tol);
-    CHECK(dw2.ok);
-    INFO(dw2.summary("d_weight with the saved lse"));
+    check_largest("d_hidden with the saved lse", again.d_hidden.data(), scaled(r.d_hidden), tol);
+    check_largest("d_weight with the saved lse", again.d_weight.data(), scaled(r.d_weight), tol);
   }
 }
 
