@@ -131,7 +131,7 @@ template <class T, class L> bool run_fused(const Args<T, L> &a, const Checked &c
     if (a.d_weight) std::memset(a.d_weight, 0, sizeof(T) * std::size_t(a.v * a.h));
     if (a.d_bias) std::memset(a.d_bias, 0, sizeof(T) * std::size_t(a.v));
   } else if (!a.backward() || a.d_hidden || a.d_weight || a.d_bias) {  // a backward with no gradient: nothing
-    const int64_t R = chunk_rows(a.n, a.v, sizeof(T));
+    const int64_t R = chunk_rows(a.n);
     T *z = static_cast<T *>(scratch_alloc(sizeof(T) * std::size_t(R) * std::size_t(a.v)));
     if (!z) return false;
     const int64_t elements = a.v > std::numeric_limits<int64_t>::max() / a.n ? std::numeric_limits<int64_t>::max()

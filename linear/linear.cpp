@@ -19,7 +19,7 @@ template <class T, class L> xent_status entry(const Args<T, L> &a) {
     if (xent_status s = check(a, &c)) return s;
     if (!run_fused(a, c))
       return capi::fail(XENT_ERR_OUT_OF_MEMORY, a.fn, "could not allocate the %lld x %lld logits tile",
-                        (long long)chunk_rows(a.n, a.v, sizeof(T)), (long long)a.v);
+                        (long long)chunk_rows(a.n), (long long)a.v);
     return XENT_OK;
   });
 }

@@ -268,8 +268,8 @@ TEST_CASE("linear f64: gradients match central finite differences of the loss", 
 
 TEST_CASE("linear f32: equals the unfused route (logits, then xent's sparse loss) over several chunks", "[linear]") {
   if (!available()) return;
-  // v = 20000: a chunk holds 208 tokens (16 MiB tile), so 300 tokens take two chunks and
-  // d_weight adds them; 40 vocabulary tiles.
+  // A chunk holds 256 tokens (linear/tiles.hpp), so 300 tokens take two chunks and d_weight
+  // adds them; v = 20000: 40 vocabulary tiles.
   const auto c = make_linear_case<float>(31, 300, 8, 20000);
   for (int red : {XENT_REDUCTION_NONE, XENT_REDUCTION_MEAN}) {
     INFO("reduction " << red);
