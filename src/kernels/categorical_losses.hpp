@@ -59,7 +59,7 @@ template <class V> struct CategoricalRow {
         simd::mask_t<V> clipped;
         clip(load_block<V>(p, i, c1, c.K, T(1)), u, q, clipped);
         const V k = keep_valid(coef(i), i, c1);
-        l += weighted(k, -math::log_v(q));
+        l += weighted(k, -math::log_loss_v(q));
         a += g_of(k, q, clipped) * u;
       }
       loss += double(simd::hsum(l));
@@ -112,7 +112,7 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
       bool clipped;
       one.clip(row.p[label * K], u, q, clipped);
       const T k = T((1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0));
-      if (k != 0) loss += double(k) * -double(math::log_v(q));
+      if (k != 0) loss += double(k) * -double(math::log_loss_v(q));
       g_label = one.g_of(k, q, clipped);
       gu += double(g_label) * double(u);
     }

@@ -28,27 +28,41 @@ template <class T> struct Segment {
   Operand<T> dl;  // a backward call's upstream gradient (p null in a forward call)
 };
 
+// e = exp(-|x|) and log1p(e), the parts of softplus(+-x): f32 at the loss tolerance (the loss
+// exp, relative error < 3.5e-6, and math::log_loss_v of 1 + e, absolute error < 1e-7: no
+// division, no rare-case branch), f64 with the 1-ulp functions.
+template <class V> XENT_ALWAYS_INLINE void softplus_parts(const V &x, V &e, V &l1p) {
+  if constexpr (std::is_same_v<simd::value_t<V>, float>) {
+    e = math::exp_loss_v(-simd::vabs(x));
+    l1p = math::log_loss_v(V(1.0f) + e);
+  } else {
+    e = math::exp_v(-simd::vabs(x));
+    l1p = math::log1p_v(e);
+  }
+}
+
 // loss = w ((1-t') softplus(x) + pw t' softplus(-x)), grad = w (l sigmoid(x) - pw t'),
-// l = 1 + (pw - 1) t'. One exp and one log1p per element.
+// l = 1 + (pw - 1) t'. One exp and one log per element; the gradient (one division) only
+// when asked for (Grad): the loss has the same bits either way.
 template <class V> struct SigmoidElement {
   using T = simd::value_t<V>;
   T t_scale, t_add;
-  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+  template <bool Grad> XENT_ALWAYS_INLINE void eval(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
     const V x = load_block<V>(sg.x, i, sg.n, 1, T(0));
     const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
     const V pw = sg.pw.template at<V>(i, sg.n, T(1));
-    const V e = math::exp_v(-simd::vabs(x));
-    const V l1p = math::log1p_v(e);
+    V e, l1p;
+    softplus_parts(x, e, l1p);
     const V sp_pos = simd::vmax(x, V(T(0))) + l1p;   // softplus(x)
     const V sp_neg = simd::vmax(-x, V(T(0))) + l1p;  // softplus(-x)
     const V pwt = pw * t;
-    loss = weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg);
-    const V d = V(T(1)) + e;
-    const V sig = simd::select(x >= V(T(0)), V(T(1)) / d, e / d);
-    grad = (V(T(1)) + (pw - V(T(1))) * t) * sig - pwt;
     const auto nan = simd::isnan_v(x);  // vmax may drop a NaN logit
-    loss = simd::select(nan, x, loss);
-    grad = simd::select(nan, x, grad);
+    loss = simd::select(nan, x, weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg));
+    if constexpr (Grad) {
+      const V d = V(T(1)) + e;
+      const V sig = simd::select(x >= V(T(0)), V(T(1)) / d, e / d);
+      grad = simd::select(nan, x, (V(T(1)) + (pw - V(T(1))) * t) * sig - pwt);
+    }
   }
 };
 
@@ -63,13 +77,13 @@ template <class V> struct SigmoidElement {
 template <class V> struct SigmoidFocalElement {
   using T = simd::value_t<V>;
   T t_scale, t_add, gamma, alpha, eps;
-  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+  template <bool Grad> void eval(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
     const V x = load_block<V>(sg.x, i, sg.n, 1, T(0));
     const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
     const V pw = sg.pw.template at<V>(i, sg.n, T(1));
     const V one(T(1)), zero(T(0));
-    const V e = math::exp_v(-simd::vabs(x));
-    const V l1p = math::log1p_v(e);
+    V e, l1p;
+    softplus_parts(x, e, l1p);
     const V pwt = pw * t;
     const V ce = weighted(one - t, simd::vmax(x, zero) + l1p) + weighted(pwt, simd::vmax(-x, zero) + l1p);
     const V d = one + e;
@@ -96,7 +110,7 @@ template <class V> struct SigmoidFocalElement {
 template <class V> struct BinaryElement {
   using T = simd::value_t<V>;
   T t_scale, t_add, eps;
-  void operator()(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
+  template <bool Grad> XENT_ALWAYS_INLINE void eval(const Segment<T> &sg, int64_t i, V &loss, V &grad) const {
     const V p = load_block<V>(sg.x, i, sg.n, 1, T(0.5));
     const V t = V(t_scale) * load_block<V>(sg.t, i, sg.n, 1, T(0)) + V(t_add);
     const V e(eps), one(T(1));
@@ -106,16 +120,15 @@ template <class V> struct BinaryElement {
     const V q = simd::select(high, one_minus_e, simd::vmax(p, e));
     const V r = simd::select(low, one_minus_e, simd::vmax(r0, e));
     const V u = one - t;
-    loss = weighted(t, -math::log_v(q)) + weighted(u, -math::log_v(r));  // +0, not -0, for 0
-    grad = simd::select(low | high, V(T(0)), weighted_ratio(u, r) - weighted_ratio(t, q));
     const auto nan = simd::isnan_v(p);
-    loss = simd::select(nan, p, loss);
-    grad = simd::select(nan, p, grad);
+    // +0, not -0, for 0
+    loss = simd::select(nan, p, weighted(t, -math::log_loss_v(q)) + weighted(u, -math::log_loss_v(r)));
+    if constexpr (Grad) grad = simd::select(nan, p, simd::select(low | high, V(T(0)), weighted_ratio(u, r) - weighted_ratio(t, q)));
   }
 };
 
-template <class V, class Element>
-double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
+template <class V, bool Grad, class Element>
+double elementwise_segment_as(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(simd::width_v<V>);
   double total = 0;
@@ -124,12 +137,12 @@ double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &e
     V acc(T(0));
     for (int64_t i = c0; i < c1; i += W) {
       V loss, grad;
-      el(sg, i, loss, grad);
+      el.template eval<Grad>(sg, i, loss, grad);
       const V w = sg.cw.template at<V>(i, sg.n, T(1)) * sg.sw.template at<V>(i, sg.n, T(1));
       loss = weighted(w, loss);
       if (sg.loss) store_block(sg.loss, i, sg.n, 1, loss);
       acc += keep_valid(loss, i, c1);
-      if (sg.grad) {
+      if constexpr (Grad) {
         const V g = grad * (w * V(gscale));
         store_block(sg.grad, i, sg.n, 1, sg.dl.p ? g * sg.dl.template at<V>(i, sg.n, T(1)) : g);
       }
@@ -137,6 +150,13 @@ double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &e
     total += double(simd::hsum(acc));
   }
   return total;
+}
+
+// A segment's losses (and gradients when sg.grad is set), the gradient work compiled out
+// when there is none.
+template <class V, class Element>
+double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
+  return sg.grad ? elementwise_segment_as<V, true>(sg, el, gscale) : elementwise_segment_as<V, false>(sg, el, gscale);
 }
 
 // Rows b in [b0, b1) of an element-wise variant.
