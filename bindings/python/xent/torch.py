@@ -49,38 +49,19 @@ def _weight(w, what):
     return None if w is None else _array(w, what)
 
 
-class _SparseSoftmax(torch.autograd.Function):
-    """Class-index cross-entropy (sparse softmax CE with logits) and, on log-probabilities, NLL."""
-
-    @staticmethod
-    def forward(ctx, input, target, fname, options):
-        x, labels = _array(input, "input"), _array(target, "target")
-        fn = getattr(_losses, fname)
-        if fname == "sparse_softmax_ce_with_logits":
-            loss, lse = fn(x, labels, return_lse=True, **options)
-        else:
-            loss, lse = fn(x, labels, **options), None
-        ctx.save_for_backward(input, target)
-        ctx.fname, ctx.options, ctx.lse = fname, options, lse
-        return _tensor(loss, input)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors
-        backward = getattr(_losses, ctx.fname + "_backward")
-        grad = backward(_array(input, "input"), _array(target, "target"), _array(grad_output, "grad_output"),
-                        lse=ctx.lse, **ctx.options)
-        return _tensor(grad, input), None, None, None
+_SAVES_LSE = ("sparse_softmax_ce_with_logits", "softmax_ce_with_logits")
 
 
-class _Dense(torch.autograd.Function):
-    """The losses with dense targets (soft labels, element-wise targets)."""
+class _Loss(torch.autograd.Function):
+    """One xent loss (fname, its keyword options) on (input, target): the forward saves the
+    input, the target and, for the softmax losses, each sample's lse; the backward is the C
+    backward with grad_output as dloss."""
 
     @staticmethod
     def forward(ctx, input, target, fname, options):
         x, t = _array(input, "input"), _array(target, "target")
         fn = getattr(_losses, fname)
-        if fname == "softmax_ce_with_logits":
+        if fname in _SAVES_LSE:
             loss, lse = fn(x, t, return_lse=True, **options)
         else:
             loss, lse = fn(x, t, **options), None
@@ -112,9 +93,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     options = dict(reduction=_reduction(reduction), label_smoothing=float(label_smoothing),
                    class_weights=_weight(weight, "weight"))
     if target.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
-        return _SparseSoftmax.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
+        return _Loss.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
                                     "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
-    return _Dense.apply(input, target, "softmax_ce_with_logits", options)
+    return _Loss.apply(input, target, "softmax_ce_with_logits", options)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -123,7 +104,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise TypeError("xent.torch.nll_loss: size_average and reduce are deprecated in torch; use reduction")
     options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight"),
                    ignore_index=int(ignore_index))
-    return _SparseSoftmax.apply(input, target, "nll_loss", options)
+    return _Loss.apply(input, target, "nll_loss", options)
 
 
 def _elementwise(fname, input, target, weight, reduction, options):
@@ -134,8 +115,8 @@ def _elementwise(fname, input, target, weight, reduction, options):
         tuple(weight.shape) in ((input.shape[1],), (1, input.shape[1]))
     if weight is None or per_class:
         options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight"))
-        return _Dense.apply(input, target, fname, options)
-    loss = _Dense.apply(input, target, fname, dict(options, reduction="none")) * weight
+        return _Loss.apply(input, target, fname, options)
+    loss = _Loss.apply(input, target, fname, dict(options, reduction="none")) * weight
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 
 
@@ -159,7 +140,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
     """torchvision.ops.sigmoid_focal_loss: alpha < 0 means no alpha term."""
-    return _Dense.apply(inputs, targets, "sigmoid_ce_with_logits",
+    return _Loss.apply(inputs, targets, "sigmoid_ce_with_logits",
                         dict(reduction=_reduction(reduction), focal_gamma=float(gamma),
                              focal_alpha=float(alpha) if alpha >= 0 else -1.0))
 
