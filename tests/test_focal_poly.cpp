@@ -173,7 +173,7 @@ TEMPLATE_TEST_CASE("softmax focal and Poly-1 against the reference and its deriv
   uint64_t seed = 9500;
   const FocalOpts sparse_settings[] = {{2, -1, 0}, {0.5, -1, 0}, {0, -1, 1}, {2, -1, 2}, {1, -1, -1}};
   for (const FocalOpts &f : sparse_settings)
-    for (const Shape sh : {Shape{3, 5, 1}, Shape{2, 3, 4}, Shape{4, 40, 1}, Shape{1, 300, 1}})
+    for (const Shape sh : {Shape{3, 5, 1}, Shape{2, 3, 4}, Shape{4, 40, 1}, Shape{1, 70, 1}})
       for (int r = 0; r < 3; ++r)
         for (int profile = 0; profile < 4; ++profile) {
           LossSpec s = make_spec(Variant::SparseSoftmaxLogits, sh.batch, sh.classes, sh.inner);
@@ -187,7 +187,7 @@ TEMPLATE_TEST_CASE("softmax focal and Poly-1 against the reference and its deriv
         }
   // Poly-1 on soft targets (optax's poly_loss_cross_entropy), with the dense options.
   for (double eps : {1.0, -0.5, 3.0})
-    for (const Shape sh : {Shape{3, 5, 1}, Shape{2, 3, 4}, Shape{2, 200, 1}})
+    for (const Shape sh : {Shape{3, 5, 1}, Shape{2, 3, 4}, Shape{2, 70, 1}})
       for (int r = 0; r < 3; ++r) {
         LossSpec s = make_spec(Variant::SoftmaxLogits, sh.batch, sh.classes, sh.inner);
         s.reduction = r;
