@@ -214,4 +214,5 @@ XENT_SPARSE_ALL(xent_sparse_softmax_ce_with_logits, Variant::sparse_softmax_ce_w
 XENT_DENSE_BOTH(xent_binary_ce, Variant::binary_ce)
 XENT_DENSE_BOTH(xent_categorical_ce, Variant::categorical_ce)
 XENT_SPARSE_ALL(xent_sparse_categorical_ce, Variant::sparse_categorical_ce)
+XENT_SPARSE_ALL(xent_nll_loss, Variant::nll_loss)
 }

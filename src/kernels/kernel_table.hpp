@@ -19,6 +19,13 @@ template <class T> struct KernelTable {
   void (*lse_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *max_out, T *sum_out, T *lse_out,
                    int row_threads);
   void (*softmax_rows)(const T *x, int64_t r0, int64_t r1, int64_t cols, T *y, bool log_output, int row_threads);
+  // The same over the middle axis of an (outer, cols, inner) array, inner > 1: units
+  // [u0, u1), unit u = tile u % tiles of outer index u / tiles, tiles = ceil(inner /
+  // axis_tile_lanes). max/sum/lse are (outer, inner) arrays, any of them may be null.
+  int64_t axis_tile_lanes;
+  void (*lse_axis)(const T *x, int64_t u0, int64_t u1, int64_t cols, int64_t inner, T *max_out, T *sum_out,
+                   T *lse_out);
+  void (*softmax_axis)(const T *x, int64_t u0, int64_t u1, int64_t cols, int64_t inner, T *y, bool log_output);
   // Units [u0, u1) of a loss (samples, or rows b for element-wise variants); returns the
   // sum of their losses in double.
   double (*loss_block[int(Variant::count)])(const LossCall<T> &call, int64_t u0, int64_t u1);

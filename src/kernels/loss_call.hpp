@@ -13,11 +13,12 @@ enum class Variant : int {
   binary_ce,
   categorical_ce,
   sparse_categorical_ce,
+  nll_loss,
   count
 };
 
 inline bool is_sparse(Variant v) {
-  return v == Variant::sparse_softmax_ce_with_logits || v == Variant::sparse_categorical_ce;
+  return v == Variant::sparse_softmax_ce_with_logits || v == Variant::sparse_categorical_ce || v == Variant::nll_loss;
 }
 // Element-wise variants give one loss per element and run over rows b; the others give
 // one loss per sample (b, k) and run over samples.

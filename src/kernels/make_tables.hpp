@@ -2,9 +2,11 @@
 // compiled with its ISA's flags and its own XENT_ISA_NS.
 #pragma once
 
+#include "kernels/axis_softmax.hpp"
 #include "kernels/categorical_losses.hpp"
 #include "kernels/elementwise_losses.hpp"
 #include "kernels/kernel_table.hpp"
+#include "kernels/nll_loss.hpp"
 #include "kernels/short_sparse_rows.hpp"
 #include "kernels/softmax_losses.hpp"
 #include "kernels/unary.hpp"
@@ -49,12 +51,16 @@ template <class V> KernelTable<simd::value_t<V>> make_table() {
   t.unary[int(Unary::log_sigmoid)] = unary_kernel<V, Unary::log_sigmoid>;
   t.lse_rows = lse_rows<V>;
   t.softmax_rows = softmax_rows<V>;
+  t.axis_tile_lanes = axis_tile_lanes<V>();
+  t.lse_axis = lse_axis<V>;
+  t.softmax_axis = softmax_axis<V>;
   t.loss_block[int(Variant::sigmoid_ce_with_logits)] = loss_sigmoid<V>;
   t.loss_block[int(Variant::softmax_ce_with_logits)] = loss_softmax<V, false>;
   t.loss_block[int(Variant::sparse_softmax_ce_with_logits)] = loss_softmax<V, true>;
   t.loss_block[int(Variant::binary_ce)] = loss_binary<V>;
   t.loss_block[int(Variant::categorical_ce)] = loss_categorical<V, false>;
   t.loss_block[int(Variant::sparse_categorical_ce)] = loss_categorical<V, true>;
+  t.loss_block[int(Variant::nll_loss)] = nll_loss_block<V>;
   t.short_sparse_classes = 2 * int64_t(simd::width_v<V>);
   t.short_sparse64 = short_sparse_call<V, int64_t>;
   t.short_sparse32 = short_sparse_call<V, int32_t>;
