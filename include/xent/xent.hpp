@@ -181,6 +181,9 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
     static constexpr rows_fn<T> logsumexp = xent_logsumexp_##S, softmax = xent_softmax_##S,                    \
                                 log_softmax = xent_log_softmax_##S;                                            \
     static constexpr auto lse_partial = xent_lse_partial_##S;                                                  \
+    static constexpr auto logsumexp_axis = xent_logsumexp_axis_##S, softmax_axis = xent_softmax_axis_##S,      \
+                          log_softmax_axis = xent_log_softmax_axis_##S;                                        \
+    static constexpr auto lse_partial_axis = xent_lse_partial_axis_##S;                                        \
     static constexpr auto lse_merge = xent_lse_merge_##S;                                                      \
   };
 #define XENT_HPP_SPARSE(T, L, S)                                                                        \
@@ -189,7 +192,9 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
                                           categorical_ce = xent_sparse_categorical_ce_##S;              \
     static constexpr sparse_backward_fn<T, L> softmax_ce_backward =                                     \
                                               xent_sparse_softmax_ce_with_logits_backward_##S,          \
-                                          categorical_ce_backward = xent_sparse_categorical_ce_backward_##S; \
+                                          categorical_ce_backward = xent_sparse_categorical_ce_backward_##S, \
+                                          nll_loss_backward = xent_nll_loss_backward_##S;                \
+    static constexpr sparse_loss_fn<T, L> nll_loss = xent_nll_loss_##S;                                 \
   };
 XENT_HPP_FN(float, f32)
 XENT_HPP_FN(double, f64)
@@ -348,6 +353,7 @@ XENT_HPP_DENSE_BACKWARD(binary_ce, binary_ce)
 XENT_HPP_DENSE_BACKWARD(categorical_ce, categorical_ce)
 XENT_HPP_SPARSE_BACKWARD(sparse_softmax_ce_with_logits, softmax_ce)
 XENT_HPP_SPARSE_BACKWARD(sparse_categorical_ce, categorical_ce)
+XENT_HPP_SPARSE_BACKWARD(nll_loss, nll_loss)
 #undef XENT_HPP_DENSE_BACKWARD
 #undef XENT_HPP_SPARSE_BACKWARD
 
@@ -357,6 +363,7 @@ XENT_HPP_DENSE_LOSS(binary_ce, binary_ce, true)
 XENT_HPP_DENSE_LOSS(categorical_ce, categorical_ce, false)
 XENT_HPP_SPARSE_LOSS(sparse_softmax_ce_with_logits, softmax_ce)
 XENT_HPP_SPARSE_LOSS(sparse_categorical_ce, categorical_ce)
+XENT_HPP_SPARSE_LOSS(nll_loss, nll_loss)
 
 #undef XENT_HPP_DENSE_LOSS
 #undef XENT_HPP_SPARSE_LOSS
@@ -391,6 +398,25 @@ XENT_HPP_ROWS(logsumexp, true)
 XENT_HPP_ROWS(softmax, false)
 XENT_HPP_ROWS(log_softmax, false)
 #undef XENT_HPP_ROWS
+
+/* The same over the middle axis of an (outer, cols, inner) array: logsumexp_axis and
+ * lse_partial_axis write (outer, inner) arrays, softmax_axis / log_softmax_axis the input's shape. */
+template <class T>
+void logsumexp_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *out) {
+  detail::check(detail::fn<T>::logsumexp_axis(x, outer, cols, inner, out));
+}
+template <class T> void softmax_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *y) {
+  detail::check(detail::fn<T>::softmax_axis(x, outer, cols, inner, y));
+}
+template <class T>
+void log_softmax_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *y) {
+  detail::check(detail::fn<T>::log_softmax_axis(x, outer, cols, inner, y));
+}
+template <class T>
+void lse_partial_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *max_out,
+                      detail::nodeduce<T> *sum_out) {
+  detail::check(detail::fn<T>::lse_partial_axis(x, outer, cols, inner, max_out, sum_out));
+}
 
 /* Sharded rows: per-row (max, sum of exp(x - max)) partials, and their merge over parts. */
 template <class T>

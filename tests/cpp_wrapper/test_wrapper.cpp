@@ -319,3 +319,22 @@ TEST_CASE("focal options through the wrapper: gamma 0 and alpha off is the plain
   CHECK_THROWS_AS(xent::binary_ce(std::vector<double>{0.5}, std::vector<double>{1}, 1, xent::options().poly_epsilon(1)),
                   xent::error);
 }
+
+TEST_CASE("nll_loss and the axis kernels through the wrapper", "[nll][axis]") {
+  // log_softmax of the seed rows, then nll_loss: the seed's sparse CE.
+  std::vector<double> x = seed_logits<double>(), lp(9), loss(3), grad(9), back(9);
+  xent::log_softmax(x.data(), 3, 3, lp.data());
+  const std::vector<int64_t> labels = {2, 2, 2};
+  xent::nll_loss(lp.data(), labels.data(), 3, 3, loss.data(), grad.data());
+  for (double l : loss) CHECK(std::fabs(l - seed_row_loss()) <= tol<double>(seed_row_loss(), 3));
+  CHECK(xent::nll_loss(lp, labels, 3) == loss);
+  const std::vector<double> dl = {1, 2, 3};
+  xent::nll_loss_backward(lp.data(), labels.data(), 3, 3, xent::options(), dl.data(), nullptr, back.data());
+  for (int i = 0; i < 9; ++i) CHECK(back[size_t(i)] == dl[size_t(i / 3)] * grad[size_t(i)]);
+  // (1, 3, 3): the classes on the middle axis, one line per column of the seed rows.
+  std::vector<double> y(9), want(9);
+  xent::softmax_axis(x.data(), 1, 3, 3, y.data());
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 3; ++i) CHECK(std::fabs(y[size_t(c * 3 + i)] - 1.0 / 3) < 1e-15);  // equal columns
+  CHECK_THROWS_AS(xent::softmax_axis(x.data(), 1, 3, 0, y.data()), xent::error);
+}
