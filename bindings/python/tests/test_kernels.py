@@ -61,3 +61,16 @@ def test_sharded_lse_equals_whole_rows(dtype):
     whole = np.logaddexp.reduce(x.astype(np.float64), axis=-1)
     assert_loss_close(merged, whole, x)
     assert_loss_close(xent.logsumexp(x), whole, x)
+
+
+def test_softmax_family_on_any_axis():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-10, 10, (3, 5, 4))
+    for axis in (0, 1, 2, -1, -2):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        np.testing.assert_allclose(xent.softmax(x, axis=axis), e / e.sum(axis=axis, keepdims=True), rtol=1e-12, atol=1e-15)
+        ref = np.log(e.sum(axis=axis)) + x.max(axis=axis)
+        np.testing.assert_allclose(xent.logsumexp(x, axis=axis), ref, rtol=1e-12)
+        np.testing.assert_allclose(xent.log_softmax(x, axis=axis), x - np.expand_dims(ref, axis), rtol=1e-11, atol=1e-11)
+    with pytest.raises(xent.XentError, match="axis 3"):
+        xent.softmax(x, axis=3)

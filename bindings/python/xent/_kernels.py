@@ -15,18 +15,35 @@ def _rows(name, x):
     return math.prod(x.shape[:-1]), x.shape[-1]
 
 
+AXIS = (ROWS[0], ROWS[1], ROWS[1], ROWS[1], ROWS[3])  # x, outer, cols, inner, out
+
+
+def _axis(name, x, axis):
+    """(outer, cols, inner) of x around `axis` (an int, negative from the end)."""
+    if x.ndim < 1:
+        raise XentError(Status.INVALID_SHAPE, f"xent_{name}: x must have at least one axis")
+    a = axis + x.ndim if axis < 0 else axis
+    if not 0 <= a < x.ndim:
+        raise XentError(Status.INVALID_SHAPE, f"xent_{name}: axis {axis} is out of range for {x.ndim} axes")
+    return math.prod(x.shape[:a]), x.shape[a], math.prod(x.shape[a + 1:])
+
+
 def _same_shape(name, doc, row_wise=False):
-    def kernel(x):
+    def elementwise(x):
         x, suffix = float_array(x)
         y = np.empty_like(x)
-        if row_wise:
-            call(f"xent_{name}_{suffix}", ROWS, ptr(x), *_rows(name, x), ptr(y))
-        else:
-            call(f"xent_{name}_{suffix}", UNARY, ptr(x), ptr(y), x.size)
+        call(f"xent_{name}_{suffix}", UNARY, ptr(x), ptr(y), x.size)
         return y
 
+    def along(x, axis=-1):
+        x, suffix = float_array(x)
+        y = np.empty_like(x)
+        call(f"xent_{name}_axis_{suffix}", AXIS, ptr(x), *_axis(name, x, axis), ptr(y))
+        return y
+
+    kernel = along if row_wise else elementwise
     kernel.__name__ = kernel.__qualname__ = name
-    kernel.__doc__ = f"{doc}{' over the last axis' if row_wise else ', element-wise'}; a new array of x's shape."
+    kernel.__doc__ = f"{doc}{' over `axis` (default the last)' if row_wise else ', element-wise'}; a new array of x's shape."
     return kernel
 
 
@@ -40,11 +57,13 @@ softmax = _same_shape("softmax", "softmax", row_wise=True)
 log_softmax = _same_shape("log_softmax", "log_softmax", row_wise=True)
 
 
-def logsumexp(x):
-    """log(sum(exp(x))) over the last axis; shape x.shape[:-1]."""
+def logsumexp(x, axis=-1):
+    """log(sum(exp(x))) over `axis` (default the last); x's shape without that axis."""
     x, suffix = float_array(x)
-    out = np.empty(x.shape[:-1], x.dtype)
-    call(f"xent_logsumexp_{suffix}", ROWS, ptr(x), *_rows("logsumexp", x), ptr(out))
+    outer, cols, inner = _axis("logsumexp", x, axis)
+    a = axis % x.ndim
+    out = np.empty(x.shape[:a] + x.shape[a + 1:], x.dtype)
+    call(f"xent_logsumexp_axis_{suffix}", AXIS, ptr(x), outer, cols, inner, ptr(out))
     return out
 
 

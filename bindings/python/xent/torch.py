@@ -150,9 +150,8 @@ class _Softmax(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, dim, log):
-        moved = input.movedim(dim, -1)
-        y = getattr(_kernels, "log_softmax" if log else "softmax")(_array(moved, "input"))
-        out = _tensor(y, input).movedim(-1, dim)
+        y = getattr(_kernels, "log_softmax" if log else "softmax")(_array(input, "input"), axis=dim)
+        out = _tensor(y, input)
         ctx.save_for_backward(out)
         ctx.dim, ctx.log = dim, log
         return out
