@@ -118,6 +118,18 @@ template <class T> void register_type() {
   add_kernel<T>("softmax", Fill::logits, false, rowwise(A::softmax_rows));
   add_kernel<T>("log_softmax", Fill::logits, false, rowwise(A::log_softmax_rows));
   add_kernel<T>("logsumexp", Fill::logits, false, rowwise(A::logsumexp));
+  // The same elements as (rows / 64, cols, 64): the classes on the middle axis, 64 lines
+  // side by side (rows of fewer than 64 stay on the last axis).
+  const auto middle = [](auto fn) {
+    return [fn](const T *x, const Shape &s, T *y) {
+      const int64_t inner = s.rows % 64 == 0 ? 64 : 1;
+      return fn(x, s.rows / inner, s.cols, inner, y);
+    };
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    add_kernel<T>("softmax_axis64", Fill::logits, false, middle(xent_softmax_axis_f32));
+    add_kernel<T>("log_softmax_axis64", Fill::logits, false, middle(xent_log_softmax_axis_f32));
+  }
 }
 
 }  // namespace
