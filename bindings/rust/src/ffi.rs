@@ -45,10 +45,10 @@ losses!(f32, f32: xent_sigmoid_ce_with_logits_f32, xent_softmax_ce_with_logits_f
         xent_categorical_ce_f32);
 losses!(f64, f64: xent_sigmoid_ce_with_logits_f64, xent_softmax_ce_with_logits_f64, xent_binary_ce_f64,
         xent_categorical_ce_f64);
-losses!(f32, i64: xent_sparse_softmax_ce_with_logits_f32, xent_sparse_categorical_ce_f32);
-losses!(f64, i64: xent_sparse_softmax_ce_with_logits_f64, xent_sparse_categorical_ce_f64);
-losses!(f32, i32: xent_sparse_softmax_ce_with_logits_f32_i32, xent_sparse_categorical_ce_f32_i32);
-losses!(f64, i32: xent_sparse_softmax_ce_with_logits_f64_i32, xent_sparse_categorical_ce_f64_i32);
+losses!(f32, i64: xent_sparse_softmax_ce_with_logits_f32, xent_sparse_categorical_ce_f32, xent_nll_loss_f32);
+losses!(f64, i64: xent_sparse_softmax_ce_with_logits_f64, xent_sparse_categorical_ce_f64, xent_nll_loss_f64);
+losses!(f32, i32: xent_sparse_softmax_ce_with_logits_f32_i32, xent_sparse_categorical_ce_f32_i32, xent_nll_loss_f32_i32);
+losses!(f64, i32: xent_sparse_softmax_ce_with_logits_f64_i32, xent_sparse_categorical_ce_f64_i32, xent_nll_loss_f64_i32);
 
 macro_rules! backward {
     ($t:ty, $label:ty: $($name:ident),+) => {
@@ -63,10 +63,27 @@ backward!(f32, f32: xent_sigmoid_ce_with_logits_backward_f32, xent_softmax_ce_wi
           xent_binary_ce_backward_f32, xent_categorical_ce_backward_f32);
 backward!(f64, f64: xent_sigmoid_ce_with_logits_backward_f64, xent_softmax_ce_with_logits_backward_f64,
           xent_binary_ce_backward_f64, xent_categorical_ce_backward_f64);
-backward!(f32, i64: xent_sparse_softmax_ce_with_logits_backward_f32, xent_sparse_categorical_ce_backward_f32);
-backward!(f64, i64: xent_sparse_softmax_ce_with_logits_backward_f64, xent_sparse_categorical_ce_backward_f64);
-backward!(f32, i32: xent_sparse_softmax_ce_with_logits_backward_f32_i32, xent_sparse_categorical_ce_backward_f32_i32);
-backward!(f64, i32: xent_sparse_softmax_ce_with_logits_backward_f64_i32, xent_sparse_categorical_ce_backward_f64_i32);
+backward!(f32, i64: xent_sparse_softmax_ce_with_logits_backward_f32, xent_sparse_categorical_ce_backward_f32,
+          xent_nll_loss_backward_f32);
+backward!(f64, i64: xent_sparse_softmax_ce_with_logits_backward_f64, xent_sparse_categorical_ce_backward_f64,
+          xent_nll_loss_backward_f64);
+backward!(f32, i32: xent_sparse_softmax_ce_with_logits_backward_f32_i32, xent_sparse_categorical_ce_backward_f32_i32,
+          xent_nll_loss_backward_f32_i32);
+backward!(f64, i32: xent_sparse_softmax_ce_with_logits_backward_f64_i32, xent_sparse_categorical_ce_backward_f64_i32,
+          xent_nll_loss_backward_f64_i32);
+
+macro_rules! axis {
+    ($t:ty: $($rows:ident),+; $partial:ident) => {
+        extern "C" {
+            $(pub fn $rows(x: *const $t, outer: i64, cols: i64, inner: i64, out: *mut $t) -> xent_status;)+
+            pub fn $partial(x: *const $t, outer: i64, cols: i64, inner: i64, max_out: *mut $t,
+                            sum_out: *mut $t) -> xent_status;
+        }
+    };
+}
+
+axis!(f32: xent_logsumexp_axis_f32, xent_softmax_axis_f32, xent_log_softmax_axis_f32; xent_lse_partial_axis_f32);
+axis!(f64: xent_logsumexp_axis_f64, xent_softmax_axis_f64, xent_log_softmax_axis_f64; xent_lse_partial_axis_f64);
 
 macro_rules! kernels {
     ($t:ty: unary $($unary:ident),+; rows $($rows:ident),+; $partial:ident, $merge:ident) => {

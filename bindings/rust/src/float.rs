@@ -8,6 +8,7 @@ pub type BackwardFn<T, L> =
     unsafe extern "C" fn(*const T, *const L, i64, i64, *const xent_options, *const T, *const T, *mut T) -> c_int;
 pub type UnaryFn<T> = unsafe extern "C" fn(*const T, *mut T, i64) -> c_int;
 pub type RowsFn<T> = unsafe extern "C" fn(*const T, i64, i64, *mut T) -> c_int;
+pub type AxisFn<T> = unsafe extern "C" fn(*const T, i64, i64, i64, *mut T) -> c_int;
 pub type PartialFn<T> = unsafe extern "C" fn(*const T, i64, i64, *mut T, *mut T) -> c_int;
 pub type MergeFn<T> = unsafe extern "C" fn(*const T, *const T, i64, i64, *mut T) -> c_int;
 
@@ -24,6 +25,9 @@ pub struct Table<T: 'static> {
     pub dense_backward: [BackwardFn<T, T>; 4], // sigmoid, softmax, binary, categorical
     pub sparse_softmax_ce_backward: (BackwardFn<T, i64>, BackwardFn<T, i32>),
     pub sparse_categorical_ce_backward: (BackwardFn<T, i64>, BackwardFn<T, i32>),
+    pub nll_loss: (LossFn<T, i64>, LossFn<T, i32>),
+    pub nll_loss_backward: (BackwardFn<T, i64>, BackwardFn<T, i32>),
+    pub axis: [AxisFn<T>; 3], // logsumexp, softmax, log_softmax on the middle axis
     pub unary: [UnaryFn<T>; 6], // exp, log, log1p, sigmoid, softplus, log_sigmoid
     pub rows: [RowsFn<T>; 3],   // logsumexp, softmax, log_softmax
     pub lse_partial: PartialFn<T>,
@@ -73,6 +77,7 @@ impl Label for i32 {
 macro_rules! float {
     ($t:ty: $sig:ident $soft:ident $bin:ident $cat:ident ($s64:ident $s32:ident) ($c64:ident $c32:ident)
      backward [$($dense_b:ident)+] ($sb64:ident $sb32:ident) ($cb64:ident $cb32:ident)
+     nll ($n64:ident $n32:ident) ($nb64:ident $nb32:ident) axis [$($axis:ident)+]
      [$($unary:ident)+] [$($rows:ident)+] $partial:ident $merge:ident) => {
         impl Float for $t {
             const C: Table<$t> = Table {
@@ -80,6 +85,8 @@ macro_rules! float {
                 sparse_softmax_ce: (ffi::$s64, ffi::$s32), sparse_categorical_ce: (ffi::$c64, ffi::$c32),
                 dense_backward: [$(ffi::$dense_b),+], sparse_softmax_ce_backward: (ffi::$sb64, ffi::$sb32),
                 sparse_categorical_ce_backward: (ffi::$cb64, ffi::$cb32),
+                nll_loss: (ffi::$n64, ffi::$n32), nll_loss_backward: (ffi::$nb64, ffi::$nb32),
+                axis: [$(ffi::$axis),+],
                 unary: [$(ffi::$unary),+], rows: [$(ffi::$rows),+], lse_partial: ffi::$partial, lse_merge: ffi::$merge,
             };
         }
@@ -93,6 +100,8 @@ float!(f32: xent_sigmoid_ce_with_logits_f32 xent_softmax_ce_with_logits_f32 xent
                  xent_binary_ce_backward_f32 xent_categorical_ce_backward_f32]
        (xent_sparse_softmax_ce_with_logits_backward_f32 xent_sparse_softmax_ce_with_logits_backward_f32_i32)
        (xent_sparse_categorical_ce_backward_f32 xent_sparse_categorical_ce_backward_f32_i32)
+       nll (xent_nll_loss_f32 xent_nll_loss_f32_i32) (xent_nll_loss_backward_f32 xent_nll_loss_backward_f32_i32)
+       axis [xent_logsumexp_axis_f32 xent_softmax_axis_f32 xent_log_softmax_axis_f32]
        [xent_exp_f32 xent_log_f32 xent_log1p_f32 xent_sigmoid_f32 xent_softplus_f32 xent_log_sigmoid_f32]
        [xent_logsumexp_f32 xent_softmax_f32 xent_log_softmax_f32] xent_lse_partial_f32 xent_lse_merge_f32);
 float!(f64: xent_sigmoid_ce_with_logits_f64 xent_softmax_ce_with_logits_f64 xent_binary_ce_f64 xent_categorical_ce_f64
@@ -102,5 +111,7 @@ float!(f64: xent_sigmoid_ce_with_logits_f64 xent_softmax_ce_with_logits_f64 xent
                  xent_binary_ce_backward_f64 xent_categorical_ce_backward_f64]
        (xent_sparse_softmax_ce_with_logits_backward_f64 xent_sparse_softmax_ce_with_logits_backward_f64_i32)
        (xent_sparse_categorical_ce_backward_f64 xent_sparse_categorical_ce_backward_f64_i32)
+       nll (xent_nll_loss_f64 xent_nll_loss_f64_i32) (xent_nll_loss_backward_f64 xent_nll_loss_backward_f64_i32)
+       axis [xent_logsumexp_axis_f64 xent_softmax_axis_f64 xent_log_softmax_axis_f64]
        [xent_exp_f64 xent_log_f64 xent_log1p_f64 xent_sigmoid_f64 xent_softplus_f64 xent_log_sigmoid_f64]
        [xent_logsumexp_f64 xent_softmax_f64 xent_log_softmax_f64] xent_lse_partial_f64 xent_lse_merge_f64);

@@ -81,3 +81,28 @@ pub fn lse_merge<T: Float>(max: &[T], sum: &[T], parts: usize, lse: &mut [T]) ->
     // SAFETY: lengths checked above.
     check(unsafe { (T::C.lse_merge)(max.as_ptr(), sum.as_ptr(), parts as i64, n as i64, lse.as_mut_ptr()) })
 }
+
+/// The softmax family over the middle axis of an (outer, cols, inner) array `x`:
+/// `which` 0 = logsumexp (`out` has outer * inner values), 1 = softmax, 2 = log_softmax.
+fn axis_kernel<T: Float>(name: &str, which: usize, x: &[T], cols: usize, inner: usize, out: &mut [T]) -> Result<()> {
+    let line = cols.checked_mul(inner).ok_or_else(|| shape_error(name, "cols * inner overflows".into()))?;
+    let outer = rows(name, x.len(), line)?;
+    expect_len(name, "output", out.len(), if which == 0 { outer * inner } else { x.len() })?;
+    // SAFETY: x holds outer * cols * inner elements and out the length checked above.
+    check(unsafe { T::C.axis[which](x.as_ptr(), outer as i64, cols as i64, inner as i64, out.as_mut_ptr()) })
+}
+
+/// `logsumexp` over the middle axis of (outer, cols, inner): `out` is (outer, inner).
+pub fn logsumexp_axis<T: Float>(x: &[T], cols: usize, inner: usize, out: &mut [T]) -> Result<()> {
+    axis_kernel("logsumexp_axis", 0, x, cols, inner, out)
+}
+
+/// `softmax` over the middle axis of (outer, cols, inner).
+pub fn softmax_axis<T: Float>(x: &[T], cols: usize, inner: usize, y: &mut [T]) -> Result<()> {
+    axis_kernel("softmax_axis", 1, x, cols, inner, y)
+}
+
+/// `log_softmax` over the middle axis of (outer, cols, inner).
+pub fn log_softmax_axis<T: Float>(x: &[T], cols: usize, inner: usize, y: &mut [T]) -> Result<()> {
+    axis_kernel("log_softmax_axis", 2, x, cols, inner, y)
+}

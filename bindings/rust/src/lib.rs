@@ -19,12 +19,13 @@ mod options;
 
 pub use error::{Error, Result, Status};
 pub use float::{Float, Label};
-pub use kernels::{exp, log, log1p, log_sigmoid, log_softmax, logsumexp, lse_merge, lse_partial, sigmoid, softmax, softplus};
+pub use kernels::{exp, log, log1p, log_sigmoid, log_softmax, log_softmax_axis, logsumexp, logsumexp_axis, lse_merge,
+                  lse_partial, sigmoid, softmax, softmax_axis, softplus};
 pub use losses::{binary_ce, binary_ce_backward, categorical_ce, categorical_ce_backward, sigmoid_ce_with_logits,
                  sigmoid_ce_with_logits_backward, softmax_ce_with_logits, softmax_ce_with_logits_backward,
                  softmax_ce_with_logits_lse, sparse_categorical_ce, sparse_categorical_ce_backward,
                  sparse_softmax_ce_with_logits, sparse_softmax_ce_with_logits_backward,
-                 sparse_softmax_ce_with_logits_lse};
+                 sparse_softmax_ce_with_logits_lse, nll_loss, nll_loss_backward};
 pub use options::{Options, Reduction};
 
 use error::static_str;

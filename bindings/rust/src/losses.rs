@@ -140,6 +140,8 @@ sparse! {
     sparse_softmax_ce_with_logits: sparse_softmax_ce;
     /// Per sample `-log q[label]`, `q = clip(p / sum(p), eps, 1-eps)`.
     sparse_categorical_ce: sparse_categorical_ce;
+    /// Per sample `-w[label] * input[label]` on log-probabilities (PyTorch's `nll_loss`).
+    nll_loss: nll_loss;
 }
 
 dense_backward! {
@@ -159,6 +161,8 @@ sparse_backward! {
     sparse_softmax_ce_with_logits_backward: sparse_softmax_ce_backward;
     /// `dloss * d(sparse_categorical_ce)/d(input)`; `lse` must be `None`.
     sparse_categorical_ce_backward: sparse_categorical_ce_backward;
+    /// `dloss * d(nll_loss)/d(input)`; `lse` must be `None`.
+    nll_loss_backward: nll_loss_backward;
 }
 
 /// `softmax_ce_with_logits` that also writes each sample's lse into `lse` (B*K values), for the backward.

@@ -46,3 +46,24 @@ fn backward_sum_takes_one_scalar_and_checks_lengths() {
         .unwrap_err();
     assert_eq!(err.status, Status::InvalidArgument);
 }
+
+#[test]
+fn nll_loss_of_log_softmax_is_the_sparse_loss_and_axis_softmax_sums_to_one() {
+    let x = [1.0f64, 2.0, 3.0, -1.0, 0.5, 4.0];
+    let mut lp = [0.0; 6];
+    xent::log_softmax(&x, 3, &mut lp).unwrap();
+    let labels = [2i64, 0];
+    let (mut nll, mut ce) = ([0.0; 2], [0.0; 2]);
+    xent::nll_loss(&lp, &labels, 3, &Options::default(), &mut nll, None).unwrap();
+    xent::sparse_softmax_ce_with_logits(&x, &labels, 3, &Options::default(), &mut ce, None).unwrap();
+    for i in 0..2 {
+        assert!((nll[i] - ce[i]).abs() < 1e-12);
+    }
+    // (1, 3, 2): classes on the middle axis.
+    let mut y = [0.0; 6];
+    xent::softmax_axis(&x, 3, 2, &mut y).unwrap();
+    for i in 0..2 {
+        let total: f64 = (0..3).map(|c| y[c * 2 + i]).sum();
+        assert!((total - 1.0).abs() < 1e-15);
+    }
+}
