@@ -547,6 +547,13 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
         ls = W * 2 * Lse + o.z_loss * Lse * Lse;
         if (negative && 4 * Mfinite * (W + o.z_loss * Mfinite) >= double(std::numeric_limits<T>::max())) ls = kLoose;
         g = W + Wmax + 2 * o.z_loss * Lse;
+      } else if (v == Variant::nll_loss) {  // -sum coef x: each term on its own scale
+        double Wmax2 = 0;
+        for (int64_t c = 0; c < C; ++c) {
+          ls += std::fabs(coef(c)) * (1 + std::fabs(at(in.x, b, c, k)));
+          Wmax2 = std::max(Wmax2, std::fabs(coef(c)));
+        }
+        g = Wmax2;
       } else {  // categorical: u = p / S, q = clip(u); the clip edge is a jump in the gradient
         double S = 0, gmax = 0, gu = 0;
         for (int64_t c = 0; c < C; ++c) S += at(in.x, b, c, k);
@@ -960,6 +967,10 @@ const Entry kEntries[] = {
     LOSS(float, int32_t, sparse_categorical_ce, f32_i32),
     LOSS(double, int64_t, sparse_categorical_ce, f64),
     LOSS(double, int32_t, sparse_categorical_ce, f64_i32),
+    LOSS(float, int64_t, nll_loss, f32),
+    LOSS(float, int32_t, nll_loss, f32_i32),
+    LOSS(double, int64_t, nll_loss, f64),
+    LOSS(double, int32_t, nll_loss, f64_i32),
     UNARY(float, exp, xent_exp_f32),
     UNARY(double, exp, xent_exp_f64),
     UNARY(float, log, xent_log_f32),
