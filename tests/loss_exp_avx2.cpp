@@ -13,4 +13,12 @@ LossExpSweep sweep_loss_exp_avx2(const std::vector<float> &d) {
   return sweep_loss_exp<Batch>(d, [](const Batch &v) { return xent::isa_test_loss_exp_avx2::math::exp_loss_v(v); });
 }
 
+// simd::fma on this ISA rounds once: (1 + 2^-12)^2 - (1 + 2^-11) is 2^-24 fused, 0 when the
+// product is rounded first (xsimd 8.1's avx512f has no fma: its generic form did that).
+bool fma_rounds_once_avx2() {
+  using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  const Batch a(1.0f + 0x1p-12f), c(-(1.0f + 0x1p-11f));
+  return xsimd::all(xent::isa_test_loss_exp_avx2::simd::fma(a, a, c) == Batch(0x1p-24f));
+}
+
 }  // namespace xt

@@ -2,8 +2,8 @@
 // not exported, so this compiles the header itself, for scalars (the portable path, FMA
 // unfused) and for the baseline vector type of the build (SSE2 on x86-64, NEON on
 // aarch64), and on x86-64 also for AVX2+FMA, whose reduction is one fused step
-// (tests/loss_exp_avx2.cpp, run where the CPU has it); AVX-512 is covered through the
-// losses. Contract (src/math/exp.hpp): relative error below 3.5e-6 on [-87.3, 0], exactly
+// (tests/loss_exp_avx2.cpp) and AVX-512 (tests/loss_exp_avx512.cpp), each run where the CPU has
+// it. Contract (src/math/exp.hpp): relative error below 3.5e-6 on [-87.3, 0], exactly
 // 0 for d < -87.3 (results under 1.2e-38, d = -inf included), NaN for NaN. Checked on
 // every 7th float of [-87.34, 0] and at the edges, against glibc's double exp.
 #include <catch2/catch.hpp>
@@ -67,6 +67,15 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
     CHECK(fused.worst < 3.5e-6);
     CHECK(fused.mismatches == 0);
     WARN("loss exp max relative error: avx2+fma " << fused.worst);
+    CHECK(xt::fma_rounds_once_avx2());
+  }
+  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
+    const xt::LossExpSweep fused = xt::sweep_loss_exp_avx512(d);
+    INFO("avx512 (one-step reduction) worst " << fused.worst << " at " << fused.worst_d);
+    CHECK(fused.worst < 3.5e-6);
+    CHECK(fused.mismatches == 0);
+    WARN("loss exp max relative error: avx512 " << fused.worst);
+    CHECK(xt::fma_rounds_once_avx512());
   }
 #endif
 }

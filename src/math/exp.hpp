@@ -48,19 +48,17 @@ template <class V> inline V scale2(const V &p, const V &k) {
 // 16 bits, so k*ln2_hi is exact), exp(r) = 1 + r + r^2 P(r) with SLEEF's expf_u10
 // minimax P on |r| <= ln2/2.
 template <class V> inline V expf_reduce(const V &x, const V &k) {
-  using simd::fma;
-  V r = fma(k, V(-0.693145751953125f), x);       // ln2_hi
-  return fma(k, V(-1.428606765330187045e-06f), r);  // ln2_lo
+  V r = simd::fma(k, V(-0.693145751953125f), x);       // ln2_hi
+  return simd::fma(k, V(-1.428606765330187045e-06f), r);  // ln2_lo
 }
 template <class V> inline V expf_poly(const V &r) {
-  using simd::fma;
   V u = V(0.000198527617612853646278381f);
-  u = fma(u, r, V(0.00139304355252534151077271f));
-  u = fma(u, r, V(0.00833336077630519866943359f));
-  u = fma(u, r, V(0.0416664853692054748535156f));
-  u = fma(u, r, V(0.166666671633720397949219f));
-  u = fma(u, r, V(0.5f));
-  return V(1.0f) + fma(r * r, u, r);
+  u = simd::fma(u, r, V(0.00139304355252534151077271f));
+  u = simd::fma(u, r, V(0.00833336077630519866943359f));
+  u = simd::fma(u, r, V(0.0416664853692054748535156f));
+  u = simd::fma(u, r, V(0.166666671633720397949219f));
+  u = simd::fma(u, r, V(0.5f));
+  return V(1.0f) + simd::fma(r * r, u, r);
 }
 // Returns exp(r) and sets k (any x; clamp first to keep k within scale2's range).
 template <class V> inline V expf_reduced(const V &x, V &k) {
@@ -90,7 +88,6 @@ template <class V> inline V expf_normal(const V &x) {
 
 template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
   using T = simd::value_t<V>;
-  using simd::fma;
   if constexpr (std::is_same_v<T, float>) {
     // Whole vectors whose results are all normal floats (nearly always): one scaling.
     if (simd::all(simd::vabs(x) < V(87.0f))) return detail::expf_normal(x);
@@ -103,22 +100,22 @@ template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
   } else {
     const V xc = simd::vmin(simd::vmax(x, V(-746.0)), V(710.0));
     const V k = detail::round_int(xc * V(1.442695040888963407359924681001892137));
-    V r = fma(k, V(-.69314718055966295651160180568695068359375), xc);      // ln2_hi
-    r = fma(k, V(-.28235290563031577122588448175013436025525412068e-12), r);  // ln2_lo
+    V r = simd::fma(k, V(-.69314718055966295651160180568695068359375), xc);      // ln2_hi
+    r = simd::fma(k, V(-.28235290563031577122588448175013436025525412068e-12), r);  // ln2_lo
     // Taylor coefficients 1/n! (n = 13 .. 2): truncation < 0.05 ulp on |r| <= ln2/2.
     V u = V(1.0 / 6227020800.0);
-    u = fma(u, r, V(1.0 / 479001600.0));
-    u = fma(u, r, V(1.0 / 39916800.0));
-    u = fma(u, r, V(1.0 / 3628800.0));
-    u = fma(u, r, V(1.0 / 362880.0));
-    u = fma(u, r, V(1.0 / 40320.0));
-    u = fma(u, r, V(1.0 / 5040.0));
-    u = fma(u, r, V(1.0 / 720.0));
-    u = fma(u, r, V(1.0 / 120.0));
-    u = fma(u, r, V(1.0 / 24.0));
-    u = fma(u, r, V(1.0 / 6.0));
-    u = fma(u, r, V(0.5));
-    u = V(1.0) + fma(r * r, u, r);
+    u = simd::fma(u, r, V(1.0 / 479001600.0));
+    u = simd::fma(u, r, V(1.0 / 39916800.0));
+    u = simd::fma(u, r, V(1.0 / 3628800.0));
+    u = simd::fma(u, r, V(1.0 / 362880.0));
+    u = simd::fma(u, r, V(1.0 / 40320.0));
+    u = simd::fma(u, r, V(1.0 / 5040.0));
+    u = simd::fma(u, r, V(1.0 / 720.0));
+    u = simd::fma(u, r, V(1.0 / 120.0));
+    u = simd::fma(u, r, V(1.0 / 24.0));
+    u = simd::fma(u, r, V(1.0 / 6.0));
+    u = simd::fma(u, r, V(0.5));
+    u = V(1.0) + simd::fma(r * r, u, r);
     const V y = detail::scale2(u, k);
     return simd::select(simd::isnan_v(x), x, y);
   }
@@ -147,7 +144,6 @@ template <class V> inline V exp_le0_v(const V &d) {
 // lse - y_label is tiny. f64: exp_v.
 namespace detail {
 template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
-  using simd::fma;
   V pow2k;
   const V k = expf_split(d, pow2k);
   // With a fused multiply-add, r = d - k ln2 in one step: the product is exact and ln2
@@ -162,10 +158,10 @@ template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 o
   // r 2^k, subnormal for the -87.3 of every masked or padded lane, and subnormal values
   // cost microcode assists (a tiny call took 38 instead of 27 ns).
   V u = V(0x1.5414dap-5f);
-  u = fma(u, r, V(0x1.57ceb6p-3f));
-  u = fma(u, r, V(0x1.0003f4p-1f));
-  u = fma(u, r, V(0x1.fffba8p-1f));
-  u = fma(u, r, V(1.0f));
+  u = simd::fma(u, r, V(0x1.57ceb6p-3f));
+  u = simd::fma(u, r, V(0x1.0003f4p-1f));
+  u = simd::fma(u, r, V(0x1.fffba8p-1f));
+  u = simd::fma(u, r, V(1.0f));
   return u * pow2k;
 }
 }  // namespace detail

@@ -50,7 +50,6 @@ template <class V> XENT_ALWAYS_INLINE void log_reduce(const V &xs, const V &kbia
 template <class V> inline V log_v(const V &x) {
   using T = simd::value_t<V>;
   using B = simd::float_bits<T>;
-  using simd::fma;
   constexpr int M = B::mantissa;
   const T two_m = T(1ull << M);
 
@@ -67,18 +66,18 @@ template <class V> inline V log_v(const V &x) {
   const V w = z * z;
   V t1, t2;
   if constexpr (std::is_same_v<T, float>) {
-    t1 = w * fma(w, V(2.2222198546e-01f), V(3.9999997616e-01f));
-    t2 = z * fma(w, V(2.8571429849e-01f), V(6.6666668653e-01f));
+    t1 = w * simd::fma(w, V(2.2222198546e-01f), V(3.9999997616e-01f));
+    t2 = z * simd::fma(w, V(2.8571429849e-01f), V(6.6666668653e-01f));
   } else {
-    t1 = w * fma(w, fma(w, V(1.531383769920937332e-01), V(2.222219843214978396e-01)), V(3.999999999940941908e-01));
-    t2 = z * fma(w, fma(w, fma(w, V(1.479819860511658591e-01), V(1.818357216161805012e-01)), V(2.857142874366239149e-01)),
+    t1 = w * simd::fma(w, simd::fma(w, V(1.531383769920937332e-01), V(2.222219843214978396e-01)), V(3.999999999940941908e-01));
+    t2 = z * simd::fma(w, simd::fma(w, simd::fma(w, V(1.479819860511658591e-01), V(1.818357216161805012e-01)), V(2.857142874366239149e-01)),
                  V(6.666666666666735130e-01));
   }
   const V R = t2 + t1;
   const V hfsq = V(T(0.5)) * f * f;
   const T ln2_hi = std::is_same_v<T, float> ? T(6.9313812256e-01f) : T(6.93147180369123816490e-01);
   const T ln2_lo = std::is_same_v<T, float> ? T(9.0580006145e-06f) : T(1.90821492927058770002e-10);
-  const V y = fma(k, V(ln2_hi), -((hfsq - fma(s, hfsq + R, k * V(ln2_lo))) - f));
+  const V y = simd::fma(k, V(ln2_hi), -((hfsq - simd::fma(s, hfsq + R, k * V(ln2_lo))) - f));
 
   // Special values: x < 0 or NaN -> NaN, 0 -> -inf, +inf -> +inf.
   const T inf = std::numeric_limits<T>::infinity();
@@ -99,21 +98,20 @@ template <class V> XENT_ALWAYS_INLINE V log_loss_v(const V &x) {
   if constexpr (!std::is_same_v<simd::value_t<V>, float>) {
     return log_v(x);
   } else {
-    using simd::fma;
     const simd::mask_t<V> normal =
         (x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max()));
     V m, k;
     detail::log_reduce(x, V(127.0f), m, k);
     const V f = m - V(1.0f);
     V u = V(-0x1.9b49acp-4f);
-    u = fma(u, f, V(0x1.4ea046p-3f));
-    u = fma(u, f, V(-0x1.62d2acp-3f));
-    u = fma(u, f, V(0x1.974d5ap-3f));
-    u = fma(u, f, V(-0x1.ff3600p-3f));
-    u = fma(u, f, V(0x1.555a6ep-2f));
-    u = fma(u, f, V(-0x1.0000c4p-1f));
-    const V log_m = fma(f * f, u, f);
-    const V y = fma(k, V(6.9313812256e-01f), fma(k, V(9.0580006145e-06f), log_m));  // ln2 hi + lo
+    u = simd::fma(u, f, V(0x1.4ea046p-3f));
+    u = simd::fma(u, f, V(-0x1.62d2acp-3f));
+    u = simd::fma(u, f, V(0x1.974d5ap-3f));
+    u = simd::fma(u, f, V(-0x1.ff3600p-3f));
+    u = simd::fma(u, f, V(0x1.555a6ep-2f));
+    u = simd::fma(u, f, V(-0x1.0000c4p-1f));
+    const V log_m = simd::fma(f * f, u, f);
+    const V y = simd::fma(k, V(6.9313812256e-01f), simd::fma(k, V(9.0580006145e-06f), log_m));  // ln2 hi + lo
     if (simd::all(normal)) return y;
     return simd::select(normal, y, log_v(x));
   }

@@ -163,8 +163,18 @@ template <class V> constexpr bool fused_fma() {
 template <class V> inline V fma(const V &a, const V &b, const V &c) {
   // Scalar: a fused std::fma would be a slow libm call without hardware FMA; the math is
   // designed to stay within its bounds unfused (SSE2 is unfused too).
-  if constexpr (is_scalar_v<V>) return a * b + c;
-  else return xsimd::fma(a, b, c);
+  if constexpr (is_scalar_v<V>) {
+    return a * b + c;
+#if defined(__x86_64__) || defined(__i386__)
+  } else if constexpr (detail::has_avx512_mask<V>()) {
+    // xsimd 8.1 has no fma for avx512f: its generic form is a multiply and an add, two
+    // roundings (fused_fma() would lie) and twice the instructions in every polynomial.
+    if constexpr (sizeof(value_t<V>) == 4) return _mm512_fmadd_ps(a, b, c);
+    else return _mm512_fmadd_pd(a, b, c);
+#endif
+  } else {
+    return xsimd::fma(a, b, c);
+  }
 }
 template <class V> inline V vmin(const V &a, const V &b) {
   if constexpr (is_scalar_v<V>) return b < a ? b : a;

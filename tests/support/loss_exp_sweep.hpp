@@ -38,7 +38,11 @@ template <class Batch, class Exp> LossExpSweep sweep_loss_exp(const std::vector<
   return s;
 }
 
-// The AVX2+FMA sweep (tests/loss_exp_avx2.cpp): call only where the CPU has both.
+// The AVX2+FMA and AVX-512 sweeps (tests/loss_exp_avx2.cpp, loss_exp_avx512.cpp), and whether
+// simd::fma rounds once there: call only where the CPU has the ISA.
 LossExpSweep sweep_loss_exp_avx2(const std::vector<float> &d);
+LossExpSweep sweep_loss_exp_avx512(const std::vector<float> &d);
+bool fma_rounds_once_avx2();
+bool fma_rounds_once_avx512();
 
 }  // namespace xt
