@@ -89,6 +89,14 @@ typedef struct xent_options {
 
 XENT_API void xent_options_init(xent_options *options);
 
+/* ------------------------------------------------------ 16-bit storage types
+ * xent_bf16: bfloat16, the top half of an IEEE binary32 (sign, 8 exponent bits, 7 mantissa
+ * bits). xent_f16: IEEE 754 binary16 (sign, 5 exponent bits, 10 mantissa bits). Each holds
+ * the 16-bit pattern in `bits`; an array of them is laid out as an array of uint16_t
+ * (NumPy float16, ml_dtypes.bfloat16, Rust u16, Julia Float16 / BFloat16). */
+typedef struct xent_bf16 { uint16_t bits; } xent_bf16;
+typedef struct xent_f16 { uint16_t bits; } xent_f16;
+
 /* ---------------------------------------------------------------- losses
  * loss: NONE -> one value per sample (B*K), or per element (B*C*K) for sigmoid and binary;
  *       SUM / MEAN -> one scalar.
@@ -260,6 +268,117 @@ XENT_API xent_status xent_lse_partial_axis_f32(const float *x, int64_t outer, in
                                                float *max_out, float *sum_out);
 XENT_API xent_status xent_lse_partial_axis_f64(const double *x, int64_t outer, int64_t cols, int64_t inner,
                                                double *max_out, double *sum_out);
+
+/* ------------------------------------------------------------ 16-bit inputs
+ * The _bf16 / _f16 twins of the functions above: input, soft targets, grad and the outputs
+ * of the element-wise kernels and softmax / log_softmax are 16-bit; the math is f32 (the
+ * _f32 kernels on the converted values), and loss, dloss, lse, logsumexp, max/sum partials
+ * and the option arrays (class, sample and pos weights, lse_out) are float. Every 16-bit
+ * output is the f32 result rounded to nearest even (NaN stays NaN, overflow gives inf).
+ * The same checks, errors, in-place rule and determinism as the f32 functions; the lse
+ * partials merge with xent_lse_merge_f32. */
+XENT_API xent_status xent_sigmoid_ce_with_logits_bf16(const xent_bf16 *input, const xent_bf16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_sigmoid_ce_with_logits_backward_bf16(const xent_bf16 *input, const xent_bf16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_bf16(const xent_bf16 *input, const xent_bf16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_backward_bf16(const xent_bf16 *input, const xent_bf16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_binary_ce_bf16(const xent_bf16 *input, const xent_bf16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_binary_ce_backward_bf16(const xent_bf16 *input, const xent_bf16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_categorical_ce_bf16(const xent_bf16 *input, const xent_bf16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_categorical_ce_backward_bf16(const xent_bf16 *input, const xent_bf16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_bf16(const xent_bf16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_bf16(const xent_bf16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_bf16_i32(const xent_bf16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_bf16_i32(const xent_bf16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_bf16(const xent_bf16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_bf16(const xent_bf16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_bf16_i32(const xent_bf16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_bf16_i32(const xent_bf16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_nll_loss_bf16(const xent_bf16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_nll_loss_backward_bf16(const xent_bf16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_nll_loss_bf16_i32(const xent_bf16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_nll_loss_backward_bf16_i32(const xent_bf16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_bf16 *grad);
+XENT_API xent_status xent_exp_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_log_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_log1p_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_sigmoid_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_softplus_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_log_sigmoid_bf16(const xent_bf16 *x, xent_bf16 *y, int64_t n);
+XENT_API xent_status xent_logsumexp_bf16(const xent_bf16 *x, int64_t rows, int64_t cols, float *out);
+XENT_API xent_status xent_softmax_bf16(const xent_bf16 *x, int64_t rows, int64_t cols, xent_bf16 *y);
+XENT_API xent_status xent_log_softmax_bf16(const xent_bf16 *x, int64_t rows, int64_t cols, xent_bf16 *y);
+XENT_API xent_status xent_lse_partial_bf16(const xent_bf16 *x, int64_t rows, int64_t cols,
+    float *max_out, float *sum_out);
+XENT_API xent_status xent_sigmoid_ce_with_logits_f16(const xent_f16 *input, const xent_f16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_sigmoid_ce_with_logits_backward_f16(const xent_f16 *input, const xent_f16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_f16(const xent_f16 *input, const xent_f16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_softmax_ce_with_logits_backward_f16(const xent_f16 *input, const xent_f16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_binary_ce_f16(const xent_f16 *input, const xent_f16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_binary_ce_backward_f16(const xent_f16 *input, const xent_f16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_categorical_ce_f16(const xent_f16 *input, const xent_f16 *targets, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_categorical_ce_backward_f16(const xent_f16 *input, const xent_f16 *targets,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f16(const xent_f16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f16(const xent_f16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_f16_i32(const xent_f16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_sparse_softmax_ce_with_logits_backward_f16_i32(const xent_f16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_f16(const xent_f16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f16(const xent_f16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_f16_i32(const xent_f16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_sparse_categorical_ce_backward_f16_i32(const xent_f16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_nll_loss_f16(const xent_f16 *input, const int64_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_nll_loss_backward_f16(const xent_f16 *input, const int64_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_nll_loss_f16_i32(const xent_f16 *input, const int32_t *labels, int64_t batch,
+    int64_t classes, const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_nll_loss_backward_f16_i32(const xent_f16 *input, const int32_t *labels,
+    int64_t batch, int64_t classes, const xent_options *opts, const float *dloss, const float *lse, xent_f16 *grad);
+XENT_API xent_status xent_exp_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_log_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_log1p_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_sigmoid_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_softplus_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_log_sigmoid_f16(const xent_f16 *x, xent_f16 *y, int64_t n);
+XENT_API xent_status xent_logsumexp_f16(const xent_f16 *x, int64_t rows, int64_t cols, float *out);
+XENT_API xent_status xent_softmax_f16(const xent_f16 *x, int64_t rows, int64_t cols, xent_f16 *y);
+XENT_API xent_status xent_log_softmax_f16(const xent_f16 *x, int64_t rows, int64_t cols, xent_f16 *y);
+XENT_API xent_status xent_lse_partial_f16(const xent_f16 *x, int64_t rows, int64_t cols,
+    float *max_out, float *sum_out);
 
 /* ---------------------------------------------------------- library-wide */
 

@@ -7,6 +7,9 @@
 #include <cstdint>
 
 #include "xent_config.h"
+#if XENT_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 namespace xent {
 
@@ -33,6 +36,25 @@ template <class Body> void parallel_blocks(int64_t units, int threads, Body &&bo
 #endif
   for (int64_t k = 0; k < blocks; ++k)
     body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units));
+}
+
+// parallel_blocks whose body also gets the index of its thread in [0, threads): for
+// per-thread scratch allocated before the loop.
+template <class Body> void parallel_blocks_tid(int64_t units, int threads, Body &&body) {
+  const int64_t blocks = block_count(units);
+  if (threads <= 1 || blocks <= 1) {
+    for (int64_t k = 0; k < blocks; ++k)
+      body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units), 0);
+    return;
+  }
+#if XENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t k = 0; k < blocks; ++k)
+    body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units), omp_get_thread_num());
+#else
+  for (int64_t k = 0; k < blocks; ++k)
+    body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units), 0);
+#endif
 }
 
 }  // namespace xent

@@ -41,10 +41,20 @@ template <class T> struct KernelTable {
                                 T *loss, T *grad);
 };
 
+// The 16-bit storage formats of the _bf16 / _f16 entry points (0: bfloat16, 1: binary16).
+enum class HalfFormat : int { bf16 = 0, f16 = 1, count };
+
+// Conversions of n values between a 16-bit format and float (src/kernels/half_convert.hpp).
+struct HalfConvert {
+  void (*to_f32)(const uint16_t *h, float *f, int64_t n);
+  void (*from_f32)(const float *f, uint16_t *h, int64_t n);  // round to nearest even
+};
+
 struct KernelTables {
   const char *isa;
   KernelTable<float> f32;
   KernelTable<double> f64;
+  HalfConvert half[int(HalfFormat::count)];
   template <class T> const KernelTable<T> &get() const {
     if constexpr (sizeof(T) == sizeof(float)) return f32;
     else return f64;

@@ -5,6 +5,7 @@
 #include "kernels/axis_softmax.hpp"
 #include "kernels/categorical_losses.hpp"
 #include "kernels/elementwise_losses.hpp"
+#include "kernels/half_convert.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/nll_loss.hpp"
 #include "kernels/short_sparse_rows.hpp"
@@ -68,7 +69,12 @@ template <class V> KernelTable<simd::value_t<V>> make_table() {
 }
 
 template <class Arch> KernelTables make_tables(const char *isa) {
-  return KernelTables{isa, make_table<simd::vec<float, Arch>>(), make_table<simd::vec<double, Arch>>()};
+  using half::Format;
+  return KernelTables{isa,
+                      make_table<simd::vec<float, Arch>>(),
+                      make_table<simd::vec<double, Arch>>(),
+                      {{half::to_f32<Arch, Format::bf16>, half::from_f32<Arch, Format::bf16>},
+                       {half::to_f32<Arch, Format::f16>, half::from_f32<Arch, Format::f16>}}};
 }
 
 }  // namespace xent::XENT_ISA_NS::kern
