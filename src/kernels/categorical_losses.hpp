@@ -30,8 +30,9 @@ template <class V> struct CategoricalRow {
   void clip(const V &pv, V &u, V &q, simd::mask_t<V> &clipped) const {
     const T eps = c.epsilon;
     u = pv * V(inv_sum);
-    clipped = (u < V(eps)) | ((V(T(1)) - u) < V(eps));
-    q = simd::vmin(simd::vmax(u, V(eps)), V(T(1 - double(eps))));
+    const V top(T(1 - double(eps)));  // the upper bound rounded to T, as clip_by_value has it
+    clipped = (u < V(eps)) | (u > top);
+    q = simd::vmin(simd::vmax(u, V(eps)), top);
     q = simd::select(simd::isnan_v(u), u, q);  // x86 min/max would drop a NaN
   }
   V g_of(const V &k, const V &q, const simd::mask_t<V> &clipped) const {

@@ -123,7 +123,10 @@ template <class V> struct BinaryElement {
     const auto nan = simd::isnan_v(p);
     // +0, not -0, for 0
     loss = simd::select(nan, p, weighted(t, -math::log_loss_v(q)) + weighted(u, -math::log_loss_v(r)));
-    if constexpr (Grad) grad = simd::select(nan, p, simd::select(low | high, V(T(0)), weighted_ratio(u, r) - weighted_ratio(t, q)));
+    // The gradient passes on [eps, fl(1 - eps)], TensorFlow's clip_by_value bounds in T: at
+    // p = fl(1 - eps) itself 1 - p may be below eps (the loss is the same either way).
+    if constexpr (Grad)
+      grad = simd::select(nan, p, simd::select(low | (p > one_minus_e), V(T(0)), weighted_ratio(u, r) - weighted_ratio(t, q)));
   }
 };
 
