@@ -336,3 +336,37 @@ TEST_CASE("a caller with the first xent_options (struct_size = V1) gets the defa
     XT_CHECK_REPORT(compare_bitwise(old_grad.data(), new_grad.data(), 35), "V1 struct vs current");
   }
 }
+
+// A saved lse gives p = exp(y - lse) only to |lse| ulps: at logits of 1e4 (f32) or 1e200
+// (f64) the backward recomputes the row (the lse NULL route, bit for bit), so the gradient
+// is right: [0.5, -0.5, 0, 0] for two tied top logits and the label on the second.
+TEMPLATE_TEST_CASE("backward with a saved lse of huge logits recomputes the row", "[backward]", float, double) {
+  using T = TestType;
+  const T big = sizeof(T) == 4 ? T(1e4) : T(1e200);
+  const std::vector<T> x = {big, big, T(0), -big};
+  const int64_t label = 1;
+  xent_options o;
+  xent_options_init(&o);
+  T loss = 0, lse = 0;
+  o.lse_out = &lse;
+  std::vector<T> fused(4), with_lse(4), without(4);
+  const T dl = T(1);
+  if constexpr (sizeof(T) == 4) {
+    REQUIRE(xent_sparse_softmax_ce_with_logits_f32(x.data(), &label, 1, 4, &o, &loss, fused.data()) == XENT_OK);
+    REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f32(x.data(), &label, 1, 4, &o, &dl, &lse, with_lse.data()) == XENT_OK);
+    REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f32(x.data(), &label, 1, 4, &o, &dl, nullptr, without.data()) == XENT_OK);
+  } else {
+    REQUIRE(xent_sparse_softmax_ce_with_logits_f64(x.data(), &label, 1, 4, &o, &loss, fused.data()) == XENT_OK);
+    REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f64(x.data(), &label, 1, 4, &o, &dl, &lse, with_lse.data()) == XENT_OK);
+    REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f64(x.data(), &label, 1, 4, &o, &dl, nullptr, without.data()) == XENT_OK);
+  }
+  CHECK(lse >= big);  // big + log 2, rounded: far past the saved-lse limit
+  for (int c = 0; c < 4; ++c) {
+    CHECK(std::memcmp(&with_lse[c], &without[c], sizeof(T)) == 0);
+    CHECK(std::memcmp(&with_lse[c], &fused[c], sizeof(T)) == 0);
+  }
+  CHECK(with_lse[0] == Approx(0.5));
+  CHECK(with_lse[1] == Approx(-0.5));
+  CHECK(with_lse[2] == T(0));
+  CHECK(with_lse[3] == T(0));
+}
