@@ -6,9 +6,13 @@ needs (the input, and for the softmax losses each sample's lse), and the backwar
 call (xent_*_backward_*) that takes the upstream gradient, so no forward is recomputed and
 no second scaling pass runs.
 
-Tensors: CPU, float32 or float64 (float16 / bfloat16 raise TypeError until libxent takes
-16-bit inputs); contiguous tensors are used in place (zero-copy), others are first copied
-with .contiguous(). CUDA tensors raise TypeError. Gradients flow to the input only (not to
+Tensors: CPU, float32, float64, float16 or bfloat16; contiguous tensors are used in place
+(zero-copy), others are first copied with .contiguous(). float16 / bfloat16 tensors go to the
+_f16 / _bf16 functions as they are: the math is float32, the loss is returned in the input's
+dtype (as torch's own losses do: the float32 loss rounded to nearest even), the gradient is
+the C function's 16-bit grad (the rounding of the float32 gradient), weights and soft targets
+must be of the input's dtype (or float32 weights). softmax / log_softmax give the input's
+dtype; their backward runs torch's formula in float32 and rounds. CUDA tensors raise TypeError. Gradients flow to the input only (not to
 targets or weights), as torch's own kernels do for class indices.
 
 Differences from torch (docs/SEMANTICS.md): binary_cross_entropy clips p to
@@ -20,7 +24,7 @@ import math
 import numpy as np
 import torch
 
-from . import _kernels, _losses
+from . import _half, _kernels, _losses
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy",
            "softmax", "log_softmax", "sigmoid_focal_loss"]
@@ -34,15 +38,27 @@ def _array(t, what):
         return np.asarray(t)
     if t.device.type != "cpu":
         raise TypeError(f"xent.torch: {what} is on {t.device}; xent computes on the CPU")
-    if t.dtype not in (torch.float32, torch.float64, torch.int64, torch.int32):
-        raise TypeError(f"xent.torch: {what} has dtype {t.dtype}; xent takes float32 and float64 "
-                        "(and int64 / int32 class indices)")
-    return t.detach().contiguous().numpy()
+    if t.dtype not in _DTYPES:
+        raise TypeError(f"xent.torch: {what} has dtype {t.dtype}; xent takes float32, float64, float16 and "
+                        "bfloat16 (and int64 / int32 class indices)")
+    t = t.detach().contiguous()
+    if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: the same memory as bit patterns
+        return _half.bf16_bits(t.view(torch.int16).numpy().view(np.uint16))
+    return t.numpy()
+
+
+_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32)
+_HALF = (torch.float16, torch.bfloat16)
 
 
 def _tensor(a, like):
+    """A result as a tensor of like's dtype: 16-bit results as they are (bf16 bit patterns viewed
+    as bfloat16), float32 / float64 ones converted (rounded to nearest even for 16-bit)."""
     a = np.asarray(a)
-    return torch.from_numpy(a if a.flags.c_contiguous else a.copy()).to(like.dtype)  # 0-d stays 0-d
+    a = a if a.flags.c_contiguous else a.copy()
+    if a.dtype == np.uint16 and like.dtype == torch.bfloat16:
+        return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(a).to(like.dtype)  # 0-d stays 0-d
 
 
 def _weight(w, what):
@@ -159,9 +175,14 @@ class _Softmax(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
+        dtype = out.dtype
+        if dtype in _HALF:  # in float32, rounded once at the end
+            out, grad_output = out.float(), grad_output.float()
         if ctx.log:
-            return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True), None, None
-        return out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True)), None, None
+            grad = grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
+        else:
+            grad = out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True))
+        return grad.to(dtype), None, None
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
