@@ -61,8 +61,15 @@ def _tensor(a, like):
     return torch.from_numpy(a).to(like.dtype)  # 0-d stays 0-d
 
 
-def _weight(w, what):
+def _weight(w, what, input):
+    _same_half(w, what, input)
     return None if w is None else _array(w, what)
+
+
+def _same_half(t, what, input):
+    """A float tensor beside a 16-bit input must not be of the other 16-bit dtype."""
+    if isinstance(t, torch.Tensor) and input.dtype in _HALF and t.dtype in _HALF and t.dtype != input.dtype:
+        raise TypeError(f"xent.torch: {what} has dtype {t.dtype} but input is {input.dtype}")
 
 
 _SAVES_LSE = ("sparse_softmax_ce_with_logits", "softmax_ce_with_logits")
@@ -75,6 +82,7 @@ class _Loss(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, target, fname, options):
+        _same_half(target, "target", input)
         x, t = _array(input, "input"), _array(target, "target")
         fn = getattr(_losses, fname)
         if fname in _SAVES_LSE:
@@ -107,7 +115,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if size_average is not None or reduce is not None:
         raise TypeError("xent.torch.cross_entropy: size_average and reduce are deprecated in torch; use reduction")
     options = dict(reduction=_reduction(reduction), label_smoothing=float(label_smoothing),
-                   class_weights=_weight(weight, "weight"))
+                   class_weights=_weight(weight, "weight", input))
     if target.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
         return _Loss.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
                                     "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
@@ -118,7 +126,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """torch.nn.functional.nll_loss on log-probabilities (N, C) or (N, C, d1..)."""
     if size_average is not None or reduce is not None:
         raise TypeError("xent.torch.nll_loss: size_average and reduce are deprecated in torch; use reduction")
-    options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight"),
+    options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight", input),
                    ignore_index=int(ignore_index))
     return _Loss.apply(input, target, "nll_loss", options)
 
@@ -130,7 +138,7 @@ def _elementwise(fname, input, target, weight, reduction, options):
     per_class = weight is not None and input.dim() == 2 and weight.numel() == input.shape[1] and \
         tuple(weight.shape) in ((input.shape[1],), (1, input.shape[1]))
     if weight is None or per_class:
-        options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight"))
+        options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight", input))
         return _Loss.apply(input, target, fname, options)
     loss = _Loss.apply(input, target, fname, dict(options, reduction="none")) * weight
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
@@ -144,7 +152,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if input.dim() != 2 and (pos_weight is not None):
         raise TypeError("xent.torch.binary_cross_entropy_with_logits: pos_weight needs a (N, C) input")
     return _elementwise("sigmoid_ce_with_logits", input, target, weight, reduction,
-                        dict(pos_weight=_weight(pos_weight, "pos_weight")))
+                        dict(pos_weight=_weight(pos_weight, "pos_weight", input)))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
