@@ -1,14 +1,18 @@
 /*
  * xent.hpp — header-only C++17 wrapper over the xent C API (xent.h).
  *
- * Every loss and kernel of xent.h has two overloads here, templated on the element type (float, double)
- * and, for the sparse losses, on the label type (int32_t, int64_t):
+ * Every loss and kernel of xent.h has two overloads here, templated on the element type (float, double,
+ * xent::bf16, xent::f16) and, for the sparse losses, on the label type (int32_t, int64_t):
  *   (a) pointers and sizes, as in C:  xent::sparse_softmax_ce_with_logits(x, labels, B, C, opts, loss, grad);
  *   (b) std::vector in, std::vector out: the shape is read from the sizes, the loss is returned
  *       (B*K values under NONE, B*C*K for the element-wise losses, one value under SUM / MEAN:
  *       xent::scalar() reads it) and, when `grad` is not null, *grad receives the gradient.
  * Any status other than XENT_OK throws xent::error, which carries the status and the text of
  * xent_last_error(). On error no output is touched (the vector overloads fill *grad only on success).
+ * 16-bit element types: input, soft targets, grad and the element-wise / softmax outputs are
+ * bf16 or f16; the loss, dloss, lse, logsumexp, partials and option weights are float
+ * (xent::real_t<T>). The axis functions and lse_merge are float / double only (merge 16-bit
+ * partials with lse_merge<float>).
  */
 #ifndef XENT_XENT_HPP
 #define XENT_XENT_HPP
@@ -17,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -37,6 +42,62 @@ class error : public std::runtime_error {
 };
 
 inline const char *status_string(xent_status s) noexcept { return xent_status_string(s); }
+
+/* ------------------------------------------------------------ 16-bit types
+ * The C storage types: distinct types, so overloads pick the _bf16 / _f16 functions
+ * (std::vector<xent::bf16> calls xent_*_bf16). Values in and out through the explicit
+ * conversions below, both rounding to nearest even (NaN stays NaN, overflow gives inf). */
+using bf16 = xent_bf16;
+using f16 = xent_f16;
+
+inline float to_float(bf16 h) noexcept {
+  const uint32_t u = uint32_t(h.bits) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline bf16 to_bf16(float f) noexcept {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return bf16{uint16_t((u >> 16) | 0x40u)};  // quiet NaN
+  return bf16{uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16)};
+}
+inline float to_float(f16 h) noexcept {
+  const uint32_t sign = uint32_t(h.bits & 0x8000u) << 16;
+  uint32_t e = (h.bits >> 10) & 0x1fu, m = h.bits & 0x3ffu, u;
+  if (e == 0x1f) {
+    u = sign | 0x7f800000u | (m << 13);  // inf, NaN
+  } else if (e != 0) {
+    u = sign | ((e + 112) << 23) | (m << 13);
+  } else if (m == 0) {
+    u = sign;
+  } else {  // subnormal: m * 2^-24, normalized
+    e = 113;
+    while (!(m & 0x400u)) m <<= 1, --e;
+    u = sign | (e << 23) | ((m & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline f16 to_f16(float f) noexcept {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint16_t sign = uint16_t((u >> 16) & 0x8000u);
+  const uint32_t a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return f16{uint16_t(sign | 0x7e00u | ((a >> 13) & 0x3ffu))};  // quiet NaN
+  if (a >= 0x477ff000u) return f16{uint16_t(sign | 0x7c00u)};  // >= 65520: inf
+  if (a >= 0x38800000u) {                                        // normal: rebias, round
+    const uint32_t r = a - (112u << 23);
+    return f16{uint16_t(sign | ((r + 0xfffu + ((r >> 13) & 1u)) >> 13))};
+  }
+  if (a <= 0x33000000u) return f16{sign};  // <= 2^-25: zero (2^-25 is a tie to even 0)
+  const uint32_t m = (a & 0x7fffffu) | 0x800000u, shift = 126 - (a >> 23);  // units of 2^-24
+  uint32_t q = m >> shift;
+  const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+  if (rem > half || (rem == half && (q & 1u))) ++q;
+  return f16{uint16_t(sign | q)};
+}
 inline const char *last_error() noexcept { return xent_last_error(); }
 
 namespace detail {
@@ -55,6 +116,11 @@ inline void check(xent_status s) {
   throw error(s, std::string(where) + ": " + what);
 }
 
+/* The type of the float-valued arguments (loss, dloss, lse, weights) of a call on T. */
+template <class T> struct real { using type = T; };
+template <> struct real<xent_bf16> { using type = float; };
+template <> struct real<xent_f16> { using type = float; };
+
 enum class elem : unsigned char { none, f32, f64 };
 template <class T> constexpr elem elem_of();
 template <> constexpr elem elem_of<float>() { return elem::f32; }
@@ -62,6 +128,8 @@ template <> constexpr elem elem_of<double>() { return elem::f64; }
 inline const char *elem_name(elem e) { return e == elem::f32 ? "float" : "double"; }
 
 }  // namespace detail
+
+template <class T> using real_t = typename detail::real<T>::type;
 
 /* ----------------------------------------------------------------- options */
 
@@ -109,9 +177,10 @@ class options {
   /* The C struct, for calling xent.h directly. */
   const xent_options &c_options() const noexcept { return o_; }
 
-  /* The C struct for a call on element type T; throws if a weight pointer has another type. */
+  /* The C struct for a call on element type T (weights of real_t<T>); throws if a weight
+   * pointer has another type. */
   template <class T> const xent_options *for_call(const char *where) const {
-    constexpr detail::elem want = detail::elem_of<T>();
+    constexpr detail::elem want = detail::elem_of<real_t<T>>();
     const std::pair<detail::elem, const char *> weights[] = {
         {cw_, "class_weights"}, {pw_, "pos_weight"}, {sw_, "sample_weights"}, {lo_, "lse_out"}};
     for (const auto &w : weights)
@@ -152,20 +221,25 @@ template <class T> T scalar(const std::vector<T> &loss) {
 
 namespace detail {
 
-template <class T> using dense_loss_fn = xent_status (*)(const T *, const T *, int64_t, int64_t,
-                                                         const xent_options *, T *, T *);
-template <class T, class L> using sparse_loss_fn = xent_status (*)(const T *, const L *, int64_t, int64_t,
-                                                                   const xent_options *, T *, T *);
-template <class T> using dense_backward_fn = xent_status (*)(const T *, const T *, int64_t, int64_t,
-                                                             const xent_options *, const T *, const T *, T *);
-template <class T, class L> using sparse_backward_fn = xent_status (*)(const T *, const L *, int64_t, int64_t,
-                                                                       const xent_options *, const T *, const T *, T *);
+template <class T, class R = real_t<T>> using dense_loss_fn = xent_status (*)(const T *, const T *, int64_t, int64_t,
+                                                                             const xent_options *, R *, T *);
+template <class T, class L, class R = real_t<T>>
+using sparse_loss_fn = xent_status (*)(const T *, const L *, int64_t, int64_t, const xent_options *, R *, T *);
+template <class T, class R = real_t<T>>
+using dense_backward_fn = xent_status (*)(const T *, const T *, int64_t, int64_t, const xent_options *, const R *,
+                                          const R *, T *);
+template <class T, class L, class R = real_t<T>>
+using sparse_backward_fn = xent_status (*)(const T *, const L *, int64_t, int64_t, const xent_options *, const R *,
+                                           const R *, T *);
 template <class T> using map_fn = xent_status (*)(const T *, T *, int64_t);
-template <class T> using rows_fn = xent_status (*)(const T *, int64_t, int64_t, T *);
+/* rows_fn<T, T>: softmax / log_softmax; rows_fn<T, real_t<T>>: logsumexp. */
+template <class T, class Out> using rows_fn = xent_status (*)(const T *, int64_t, int64_t, Out *);
 
-/* fn<T>: the C functions of element type T; sparse<T, L>: the sparse losses with labels L. */
-template <class T> struct fn;                // float, double
-template <class T, class L> struct sparse;  // (float | double) x (int32_t | int64_t)
+/* fn<T>: the C functions of element type T; axis_fn<T>: the axis functions and lse_merge
+ * (float and double only); sparse<T, L>: the sparse losses with labels L. */
+template <class T> struct fn;                // float, double, bf16, f16
+template <class T> struct axis_fn;           // float, double
+template <class T, class L> struct sparse;  // (float | double | bf16 | f16) x (int32_t | int64_t)
 #define XENT_HPP_FN(T, S)                                                                                      \
   template <> struct fn<T> {                                                                                   \
     static constexpr dense_loss_fn<T> sigmoid_ce = xent_sigmoid_ce_with_logits_##S,                            \
@@ -178,9 +252,12 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
     static constexpr map_fn<T> exp = xent_exp_##S, log = xent_log_##S, log1p = xent_log1p_##S,                 \
                                sigmoid = xent_sigmoid_##S, softplus = xent_softplus_##S,                       \
                                log_sigmoid = xent_log_sigmoid_##S;                                             \
-    static constexpr rows_fn<T> logsumexp = xent_logsumexp_##S, softmax = xent_softmax_##S,                    \
-                                log_softmax = xent_log_softmax_##S;                                            \
+    static constexpr rows_fn<T, real_t<T>> logsumexp = xent_logsumexp_##S;                                    \
+    static constexpr rows_fn<T, T> softmax = xent_softmax_##S, log_softmax = xent_log_softmax_##S;             \
     static constexpr auto lse_partial = xent_lse_partial_##S;                                                  \
+  };
+#define XENT_HPP_AXIS_FN(T, S)                                                                                 \
+  template <> struct axis_fn<T> {                                                                              \
     static constexpr auto logsumexp_axis = xent_logsumexp_axis_##S, softmax_axis = xent_softmax_axis_##S,      \
                           log_softmax_axis = xent_log_softmax_axis_##S;                                        \
     static constexpr auto lse_partial_axis = xent_lse_partial_axis_##S;                                        \
@@ -198,11 +275,20 @@ template <class T, class L> struct sparse;  // (float | double) x (int32_t | int
   };
 XENT_HPP_FN(float, f32)
 XENT_HPP_FN(double, f64)
+XENT_HPP_FN(xent_bf16, bf16)
+XENT_HPP_FN(xent_f16, f16)
+XENT_HPP_AXIS_FN(float, f32)
+XENT_HPP_AXIS_FN(double, f64)
 XENT_HPP_SPARSE(float, int64_t, f32)
 XENT_HPP_SPARSE(float, int32_t, f32_i32)
 XENT_HPP_SPARSE(double, int64_t, f64)
 XENT_HPP_SPARSE(double, int32_t, f64_i32)
+XENT_HPP_SPARSE(xent_bf16, int64_t, bf16)
+XENT_HPP_SPARSE(xent_bf16, int32_t, bf16_i32)
+XENT_HPP_SPARSE(xent_f16, int64_t, f16)
+XENT_HPP_SPARSE(xent_f16, int32_t, f16_i32)
 #undef XENT_HPP_FN
+#undef XENT_HPP_AXIS_FN
 #undef XENT_HPP_SPARSE
 
 inline int64_t isize(std::size_t n) { return static_cast<int64_t>(n); }
@@ -230,16 +316,17 @@ inline std::size_t loss_size(const options &o, std::size_t per_sample_count) {
 }
 
 template <class T>
-std::vector<T> dense_loss(const char *where, dense_loss_fn<T> f, bool elementwise, const std::vector<T> &input,
+std::vector<real_t<T>> dense_loss(const char *where, dense_loss_fn<T> f, bool elementwise, const std::vector<T> &input,
                           const std::vector<T> &targets, int64_t classes, const options &o, std::vector<T> *grad) {
   if (targets.size() != input.size())
     fail(XENT_ERR_INVALID_SHAPE, where,
          "targets have " + std::to_string(targets.size()) + " values, input " + std::to_string(input.size()));
   const int64_t batch = batch_of(where, input.size(), classes, o.inner());
   const std::size_t per_sample = elementwise ? input.size() : input.size() / static_cast<std::size_t>(classes < 1 ? 1 : classes);
-  std::vector<T> loss(loss_size(o, per_sample)), g(grad != nullptr ? input.size() : 0);
+  std::vector<real_t<T>> loss(loss_size(o, per_sample));
+  std::vector<T> g(grad != nullptr ? input.size() : 0);
   const T in0{}, t0{};
-  T l0{};
+  real_t<T> l0{};
   check(f(data_or(input, in0), data_or(targets, t0), batch, classes, o.for_call<T>(where), data_or(loss, l0),
           g.empty() ? nullptr : g.data()));
   if (grad != nullptr) *grad = std::move(g);
@@ -247,17 +334,18 @@ std::vector<T> dense_loss(const char *where, dense_loss_fn<T> f, bool elementwis
 }
 
 template <class T, class L>
-std::vector<T> sparse_loss(const char *where, sparse_loss_fn<T, L> f, const std::vector<T> &input,
+std::vector<real_t<T>> sparse_loss(const char *where, sparse_loss_fn<T, L> f, const std::vector<T> &input,
                            const std::vector<L> &labels, int64_t classes, const options &o, std::vector<T> *grad) {
   const int64_t batch = batch_of(where, input.size(), classes, o.inner());
   if (classes >= 1 && o.inner() >= 1 && isize(labels.size()) != batch * o.inner())
     fail(XENT_ERR_INVALID_SHAPE, where,
          "labels have " + std::to_string(labels.size()) + " values, expected batch * inner = " +
              std::to_string(batch * o.inner()));
-  std::vector<T> loss(loss_size(o, labels.size())), g(grad != nullptr ? input.size() : 0);
+  std::vector<real_t<T>> loss(loss_size(o, labels.size()));
+  std::vector<T> g(grad != nullptr ? input.size() : 0);
   const T in0{};
   const L lab0{};
-  T l0{};
+  real_t<T> l0{};
   check(f(data_or(input, in0), data_or(labels, lab0), batch, classes, o.for_call<T>(where), data_or(loss, l0),
           g.empty() ? nullptr : g.data()));
   if (grad != nullptr) *grad = std::move(g);
@@ -274,12 +362,12 @@ template <class T> std::vector<T> map(map_fn<T> f, const std::vector<T> &x) {
 
 inline int64_t rows_of(const char *where, std::size_t n, int64_t cols) { return batch_of(where, n, cols, 1); }
 
-template <class T>
-std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, int64_t cols, bool one_per_row) {
+template <class T, class Out>
+std::vector<Out> rows(const char *where, rows_fn<T, Out> f, const std::vector<T> &x, int64_t cols, bool one_per_row) {
   const int64_t r = rows_of(where, x.size(), cols);
-  std::vector<T> y(one_per_row ? static_cast<std::size_t>(r) : x.size());
+  std::vector<Out> y(one_per_row ? static_cast<std::size_t>(r) : x.size());
   const T x0{};
-  T y0{};
+  Out y0{};
   check(f(data_or(x, x0), r, cols, data_or(y, y0)));
   return y;
 }
@@ -293,17 +381,17 @@ std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, in
 #define XENT_HPP_DENSE_LOSS(NAME, FN, ELEMENTWISE)                                                          \
   template <class T>                                                                                        \
   void NAME(const T *input, const detail::nodeduce<T> *targets, int64_t batch, int64_t classes,             \
-            const options &opts, detail::nodeduce<T> *loss, detail::nodeduce<T> *grad = nullptr) {          \
+            const options &opts, real_t<T> *loss, detail::nodeduce<T> *grad = nullptr) {                    \
     detail::check(detail::fn<T>::FN(input, targets, batch, classes, opts.for_call<T>("xent::" #NAME), loss, \
                                     grad));                                                                 \
   }                                                                                                         \
   template <class T>                                                                                        \
   void NAME(const T *input, const detail::nodeduce<T> *targets, int64_t batch, int64_t classes,             \
-            detail::nodeduce<T> *loss, detail::nodeduce<T> *grad = nullptr) {                               \
+            real_t<T> *loss, detail::nodeduce<T> *grad = nullptr) {                                         \
     NAME<T>(input, targets, batch, classes, options(), loss, grad);                                         \
   }                                                                                                         \
   template <class T>                                                                                        \
-  std::vector<T> NAME(const std::vector<T> &input, const std::vector<T> &targets, int64_t classes,          \
+  std::vector<real_t<T>> NAME(const std::vector<T> &input, const std::vector<T> &targets, int64_t classes,  \
                       const options &opts = options(), std::vector<T> *grad = nullptr) {                    \
     return detail::dense_loss<T>("xent::" #NAME, detail::fn<T>::FN, ELEMENTWISE, input, targets, classes,   \
                                  opts, grad);                                                               \
@@ -312,17 +400,17 @@ std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, in
 #define XENT_HPP_SPARSE_LOSS(NAME, FN)                                                                          \
   template <class T, class L>                                                                                   \
   void NAME(const T *input, const L *labels, int64_t batch, int64_t classes, const options &opts,               \
-            detail::nodeduce<T> *loss, detail::nodeduce<T> *grad = nullptr) {                                   \
+            real_t<T> *loss, detail::nodeduce<T> *grad = nullptr) {                                             \
     detail::check(detail::sparse<T, L>::FN(input, labels, batch, classes, opts.for_call<T>("xent::" #NAME),     \
                                            loss, grad));                                                        \
   }                                                                                                             \
   template <class T, class L>                                                                                   \
-  void NAME(const T *input, const L *labels, int64_t batch, int64_t classes, detail::nodeduce<T> *loss,         \
+  void NAME(const T *input, const L *labels, int64_t batch, int64_t classes, real_t<T> *loss,                   \
             detail::nodeduce<T> *grad = nullptr) {                                                              \
     NAME<T, L>(input, labels, batch, classes, options(), loss, grad);                                           \
   }                                                                                                             \
   template <class T, class L>                                                                                   \
-  std::vector<T> NAME(const std::vector<T> &input, const std::vector<L> &labels, int64_t classes,               \
+  std::vector<real_t<T>> NAME(const std::vector<T> &input, const std::vector<L> &labels, int64_t classes,       \
                       const options &opts = options(), std::vector<T> *grad = nullptr) {                        \
     return detail::sparse_loss<T, L>("xent::" #NAME, detail::sparse<T, L>::FN, input, labels, classes, opts,    \
                                      grad);                                                                     \
@@ -333,7 +421,7 @@ std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, in
 #define XENT_HPP_DENSE_BACKWARD(NAME, FN)                                                                      \
   template <class T>                                                                                           \
   void NAME##_backward(const T *input, const detail::nodeduce<T> *targets, int64_t batch, int64_t classes,     \
-                       const options &opts, const detail::nodeduce<T> *dloss, const detail::nodeduce<T> *lse, \
+                       const options &opts, const real_t<T> *dloss, const real_t<T> *lse,                     \
                        detail::nodeduce<T> *grad) {                                                            \
     detail::check(detail::fn<T>::FN##_backward(input, targets, batch, classes,                                 \
                                                opts.for_call<T>("xent::" #NAME "_backward"), dloss, lse, grad)); \
@@ -341,8 +429,7 @@ std::vector<T> rows(const char *where, rows_fn<T> f, const std::vector<T> &x, in
 #define XENT_HPP_SPARSE_BACKWARD(NAME, FN)                                                                   \
   template <class T, class L>                                                                                \
   void NAME##_backward(const T *input, const L *labels, int64_t batch, int64_t classes, const options &opts,  \
-                       const detail::nodeduce<T> *dloss, const detail::nodeduce<T> *lse,                     \
-                       detail::nodeduce<T> *grad) {                                                          \
+                       const real_t<T> *dloss, const real_t<T> *lse, detail::nodeduce<T> *grad) {           \
     detail::check(detail::sparse<T, L>::FN##_backward(input, labels, batch, classes,                         \
                                                       opts.for_call<T>("xent::" #NAME "_backward"), dloss, lse, \
                                                       grad));                                                \
@@ -386,52 +473,53 @@ XENT_HPP_MAP(log_sigmoid)
 
 /* Row kernels on (rows, cols): NAME(x, rows, cols, out) and NAME(vector x, cols) -> out;
  * logsumexp gives one value per row, softmax / log_softmax a (rows, cols) array. */
-#define XENT_HPP_ROWS(NAME, ONE_PER_ROW)                                                            \
-  template <class T> void NAME(const T *x, int64_t rows, int64_t cols, detail::nodeduce<T> *out) { \
+#define XENT_HPP_ROWS(NAME, ONE_PER_ROW, OUT)                                                       \
+  template <class T> void NAME(const T *x, int64_t rows, int64_t cols, OUT *out) {                  \
     detail::check(detail::fn<T>::NAME(x, rows, cols, out));                                         \
   }                                                                                                 \
-  template <class T> std::vector<T> NAME(const std::vector<T> &x, int64_t cols) {                   \
-    return detail::rows<T>("xent::" #NAME, detail::fn<T>::NAME, x, cols, ONE_PER_ROW);              \
+  template <class T> std::vector<OUT> NAME(const std::vector<T> &x, int64_t cols) {                 \
+    return detail::rows<T, OUT>("xent::" #NAME, detail::fn<T>::NAME, x, cols, ONE_PER_ROW);         \
   }
 
-XENT_HPP_ROWS(logsumexp, true)
-XENT_HPP_ROWS(softmax, false)
-XENT_HPP_ROWS(log_softmax, false)
+XENT_HPP_ROWS(logsumexp, true, real_t<T>)
+XENT_HPP_ROWS(softmax, false, detail::nodeduce<T>)
+XENT_HPP_ROWS(log_softmax, false, detail::nodeduce<T>)
 #undef XENT_HPP_ROWS
 
 /* The same over the middle axis of an (outer, cols, inner) array: logsumexp_axis and
  * lse_partial_axis write (outer, inner) arrays, softmax_axis / log_softmax_axis the input's shape. */
 template <class T>
 void logsumexp_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *out) {
-  detail::check(detail::fn<T>::logsumexp_axis(x, outer, cols, inner, out));
+  detail::check(detail::axis_fn<T>::logsumexp_axis(x, outer, cols, inner, out));
 }
 template <class T> void softmax_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *y) {
-  detail::check(detail::fn<T>::softmax_axis(x, outer, cols, inner, y));
+  detail::check(detail::axis_fn<T>::softmax_axis(x, outer, cols, inner, y));
 }
 template <class T>
 void log_softmax_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *y) {
-  detail::check(detail::fn<T>::log_softmax_axis(x, outer, cols, inner, y));
+  detail::check(detail::axis_fn<T>::log_softmax_axis(x, outer, cols, inner, y));
 }
 template <class T>
 void lse_partial_axis(const T *x, int64_t outer, int64_t cols, int64_t inner, detail::nodeduce<T> *max_out,
                       detail::nodeduce<T> *sum_out) {
-  detail::check(detail::fn<T>::lse_partial_axis(x, outer, cols, inner, max_out, sum_out));
+  detail::check(detail::axis_fn<T>::lse_partial_axis(x, outer, cols, inner, max_out, sum_out));
 }
 
 /* Sharded rows: per-row (max, sum of exp(x - max)) partials, and their merge over parts. */
 template <class T>
-void lse_partial(const T *x, int64_t rows, int64_t cols, detail::nodeduce<T> *max_out, detail::nodeduce<T> *sum_out) {
+void lse_partial(const T *x, int64_t rows, int64_t cols, real_t<T> *max_out, real_t<T> *sum_out) {
   detail::check(detail::fn<T>::lse_partial(x, rows, cols, max_out, sum_out));
 }
 template <class T>
 void lse_merge(const T *max, const detail::nodeduce<T> *sum, int64_t parts, int64_t rows, detail::nodeduce<T> *lse) {
-  detail::check(detail::fn<T>::lse_merge(max, sum, parts, rows, lse));
+  detail::check(detail::axis_fn<T>::lse_merge(max, sum, parts, rows, lse));
 }
-template <class T> std::pair<std::vector<T>, std::vector<T>> lse_partial(const std::vector<T> &x, int64_t cols) {
+template <class T>
+std::pair<std::vector<real_t<T>>, std::vector<real_t<T>>> lse_partial(const std::vector<T> &x, int64_t cols) {
   const int64_t rows = detail::rows_of("xent::lse_partial", x.size(), cols);
-  std::vector<T> mx(static_cast<std::size_t>(rows)), sm(static_cast<std::size_t>(rows));
+  std::vector<real_t<T>> mx(static_cast<std::size_t>(rows)), sm(static_cast<std::size_t>(rows));
   const T x0{};
-  T m0{}, s0{};
+  real_t<T> m0{}, s0{};
   detail::check(detail::fn<T>::lse_partial(detail::data_or(x, x0), rows, cols, detail::data_or(mx, m0),
                                            detail::data_or(sm, s0)));
   return {std::move(mx), std::move(sm)};
@@ -445,7 +533,7 @@ template <class T> std::vector<T> lse_merge(const std::vector<T> &max, const std
   std::vector<T> lse(static_cast<std::size_t>(rows));
   const T m0{}, s0{};
   T l0{};
-  detail::check(detail::fn<T>::lse_merge(detail::data_or(max, m0), detail::data_or(sum, s0), parts, rows,
+  detail::check(detail::axis_fn<T>::lse_merge(detail::data_or(max, m0), detail::data_or(sum, s0), parts, rows,
                                          detail::data_or(lse, l0)));
   return lse;
 }

@@ -166,8 +166,8 @@ def test_training_loop_matches_torch():
 
 
 def test_bad_tensors_raise():
-    with pytest.raises(TypeError, match="float16"):
-        xt.cross_entropy(torch.zeros(2, 3, dtype=torch.float16), torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match="complex64"):  # float16 / bfloat16: test_half.py
+        xt.cross_entropy(torch.zeros(2, 3, dtype=torch.complex64), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="reduction"):
         xt.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), reduction="avg")
     # A non-contiguous input is copied, and gives the contiguous result.

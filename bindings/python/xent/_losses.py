@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ._half import float_array, like_input, real_array
 from ._lib import BACKWARD, LOSS, Status, XentError, call, new_options, ptr
 
 _REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}
@@ -17,22 +18,13 @@ _KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, gra
 _BACKWARD_KEYWORDS = dict(reduction="none", **{k: None for k in _SCALARS + _WEIGHTS}, lse=None)
 
 
-def float_array(x):
-    """x as a contiguous float32 (float32 / float16 input) or float64 (anything else) array,
-    and the C suffix of that type."""
-    x = np.asarray(x)
-    if x.dtype in (np.float16, np.float32):
-        return np.asarray(x, np.float32, order="C"), "f32"
-    return np.asarray(x, np.float64, order="C"), "f64"
-
-
 def _fail(fname, status, message):
     raise XentError(status, f"xent_{fname}: {message}")
 
 
-def _sized(fname, what, value, dtype, size):
-    """A weight vector as a contiguous array of `dtype` holding exactly `size` elements."""
-    array = np.asarray(value, dtype, order="C").reshape(-1)
+def _sized(fname, what, value, elem, size):
+    """A weight vector as a contiguous elem.real array holding exactly `size` elements."""
+    array = real_array(fname, what, value, elem).reshape(-1)
     if array.size != size:
         _fail(fname, Status.INVALID_SHAPE, f"{what} has {array.size} elements, expected {size}")
     return array
@@ -61,7 +53,8 @@ def _reduction(fname, reduction):
 def _loss(fname, sparse, elementwise, input, target, reduction, grad=False, return_lse=False, dloss=None,
           lse=None, backward=False, **options):
     """One forward call, or with backward=True the backward call (dloss, optional lse) -> grad."""
-    x, suffix = float_array(input)
+    x, elem = float_array(input)
+    suffix = elem.suffix
     if x.ndim < 2:
         _fail(fname, Status.INVALID_SHAPE, f"input has shape {x.shape}, expected (B, C) or (B, C, d1..dk)")
     batch, classes, inner_shape = x.shape[0], x.shape[1], x.shape[2:]
@@ -70,7 +63,7 @@ def _loss(fname, sparse, elementwise, input, target, reduction, grad=False, retu
         t, label_suffix = _labels(fname, target, sample_shape)
         suffix += label_suffix
     else:
-        t = np.asarray(target, x.dtype, order="C")
+        t = like_input(fname, "targets", target, x, elem)
         if t.shape != x.shape:
             _fail(fname, Status.INVALID_SHAPE, f"targets have shape {t.shape}, expected {x.shape}")
 
@@ -81,24 +74,24 @@ def _loss(fname, sparse, elementwise, input, target, reduction, grad=False, retu
         if options[key] is not None:
             setattr(opts, key, type(getattr(opts, key))(options[key]))  # int or float field
     sizes = dict(class_weights=classes, pos_weight=classes, sample_weights=batch * opts.inner)
-    weights = {k: _sized(fname, k, options[k], x.dtype, sizes[k]) for k in _WEIGHTS if options[k] is not None}
+    weights = {k: _sized(fname, k, options[k], elem, sizes[k]) for k in _WEIGHTS if options[k] is not None}
     for key, array in weights.items():  # `weights` keeps the arrays alive through the call
         setattr(opts, key, ptr(array))
 
     loss_shape = (x.shape if elementwise else sample_shape) if opts.reduction == 0 else ()
     if backward:
-        up = np.asarray(dloss, x.dtype, order="C")
+        up = real_array(f"{fname}_backward", "dloss", dloss, elem)
         if up.shape != loss_shape and not (loss_shape == () and up.size == 1):
             _fail(f"{fname}_backward", Status.INVALID_SHAPE, f"dloss has shape {up.shape}, expected {loss_shape}")
-        saved = None if lse is None else np.asarray(lse, x.dtype, order="C")
+        saved = None if lse is None else real_array(f"{fname}_backward", "lse", lse, elem)
         if saved is not None and saved.shape != sample_shape:
             _fail(f"{fname}_backward", Status.INVALID_SHAPE, f"lse has shape {saved.shape}, expected {sample_shape}")
         gradient = np.empty_like(x)
         call(f"xent_{fname}_backward_{suffix}", BACKWARD, ptr(x), ptr(t), batch, classes, ctypes.byref(opts), ptr(up), ptr(saved), ptr(gradient))
         return gradient
-    loss = np.empty(loss_shape, x.dtype)
+    loss = np.empty(loss_shape, elem.real)
     gradient = np.empty_like(x) if grad else None
-    row_lse = np.empty(sample_shape, x.dtype) if return_lse else None
+    row_lse = np.empty(sample_shape, elem.real) if return_lse else None
     opts.lse_out = ptr(row_lse)
     call(f"xent_{fname}_{suffix}", LOSS, ptr(x), ptr(t), batch, classes, ctypes.byref(opts), ptr(loss), ptr(gradient))
     out = (loss,) + ((gradient,) if grad else ()) + ((row_lse,) if return_lse else ())
@@ -121,8 +114,10 @@ def _variant(fname, summary, sparse=False, elementwise=False):
     loss_shape = "the input's shape" if elementwise else "(B, d1..dk)"
     loss.__doc__ = f"""{summary}
 
-    input: float array (B, C) or (B, C, d1..dk); float32 input computes in float32, any other
-    in float64. target: {target_doc}.
+    input: float array (B, C) or (B, C, d1..dk); float32 input computes in float32, float16,
+    ml_dtypes.bfloat16 and xent.bf16_bits(uint16) input calls the 16-bit function (soft targets
+    and grad of the input's dtype; loss, lse and weights float32), any other in float64.
+    target: {target_doc}.
     Returns the loss, of {loss_shape} for reduction 'none' or a 0-d array for 'sum' / 'mean';
     with grad=True, (loss, grad), grad being d(loss)/d(input); with return_lse=True (the
     softmax-with-logits variants) each sample's lse comes last, for the backward. The other keywords set

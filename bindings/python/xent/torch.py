@@ -6,9 +6,13 @@ needs (the input, and for the softmax losses each sample's lse), and the backwar
 call (xent_*_backward_*) that takes the upstream gradient, so no forward is recomputed and
 no second scaling pass runs.
 
-Tensors: CPU, float32 or float64 (float16 / bfloat16 raise TypeError until libxent takes
-16-bit inputs); contiguous tensors are used in place (zero-copy), others are first copied
-with .contiguous(). CUDA tensors raise TypeError. Gradients flow to the input only (not to
+Tensors: CPU, float32, float64, float16 or bfloat16; contiguous tensors are used in place
+(zero-copy), others are first copied with .contiguous(). float16 / bfloat16 tensors go to the
+_f16 / _bf16 functions as they are: the math is float32, the loss is returned in the input's
+dtype (as torch's own losses do: the float32 loss rounded to nearest even), the gradient is
+the C function's 16-bit grad (the rounding of the float32 gradient), weights and soft targets
+must be of the input's dtype (or float32 weights). softmax / log_softmax give the input's
+dtype; their backward runs torch's formula in float32 and rounds. CUDA tensors raise TypeError. Gradients flow to the input only (not to
 targets or weights), as torch's own kernels do for class indices.
 
 Differences from torch (docs/SEMANTICS.md): binary_cross_entropy clips p to
@@ -20,7 +24,7 @@ import math
 import numpy as np
 import torch
 
-from . import _kernels, _losses
+from . import _half, _kernels, _losses
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy",
            "softmax", "log_softmax", "sigmoid_focal_loss"]
@@ -34,19 +38,38 @@ def _array(t, what):
         return np.asarray(t)
     if t.device.type != "cpu":
         raise TypeError(f"xent.torch: {what} is on {t.device}; xent computes on the CPU")
-    if t.dtype not in (torch.float32, torch.float64, torch.int64, torch.int32):
-        raise TypeError(f"xent.torch: {what} has dtype {t.dtype}; xent takes float32 and float64 "
-                        "(and int64 / int32 class indices)")
-    return t.detach().contiguous().numpy()
+    if t.dtype not in _DTYPES:
+        raise TypeError(f"xent.torch: {what} has dtype {t.dtype}; xent takes float32, float64, float16 and "
+                        "bfloat16 (and int64 / int32 class indices)")
+    t = t.detach().contiguous()
+    if t.dtype == torch.bfloat16:  # NumPy has no bfloat16: the same memory as bit patterns
+        return _half.bf16_bits(t.view(torch.int16).numpy().view(np.uint16))
+    return t.numpy()
+
+
+_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32)
+_HALF = (torch.float16, torch.bfloat16)
 
 
 def _tensor(a, like):
+    """A result as a tensor of like's dtype: 16-bit results as they are (bf16 bit patterns viewed
+    as bfloat16), float32 / float64 ones converted (rounded to nearest even for 16-bit)."""
     a = np.asarray(a)
-    return torch.from_numpy(a if a.flags.c_contiguous else a.copy()).to(like.dtype)  # 0-d stays 0-d
+    a = a if a.flags.c_contiguous else a.copy()
+    if a.dtype == np.uint16 and like.dtype == torch.bfloat16:
+        return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(a).to(like.dtype)  # 0-d stays 0-d
 
 
-def _weight(w, what):
+def _weight(w, what, input):
+    _same_half(w, what, input)
     return None if w is None else _array(w, what)
+
+
+def _same_half(t, what, input):
+    """A float tensor beside a 16-bit input must not be of the other 16-bit dtype."""
+    if isinstance(t, torch.Tensor) and input.dtype in _HALF and t.dtype in _HALF and t.dtype != input.dtype:
+        raise TypeError(f"xent.torch: {what} has dtype {t.dtype} but input is {input.dtype}")
 
 
 _SAVES_LSE = ("sparse_softmax_ce_with_logits", "softmax_ce_with_logits")
@@ -59,6 +82,7 @@ class _Loss(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, target, fname, options):
+        _same_half(target, "target", input)
         x, t = _array(input, "input"), _array(target, "target")
         fn = getattr(_losses, fname)
         if fname in _SAVES_LSE:
@@ -91,7 +115,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if size_average is not None or reduce is not None:
         raise TypeError("xent.torch.cross_entropy: size_average and reduce are deprecated in torch; use reduction")
     options = dict(reduction=_reduction(reduction), label_smoothing=float(label_smoothing),
-                   class_weights=_weight(weight, "weight"))
+                   class_weights=_weight(weight, "weight", input))
     if target.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
         return _Loss.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
                                     "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
@@ -102,7 +126,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """torch.nn.functional.nll_loss on log-probabilities (N, C) or (N, C, d1..)."""
     if size_average is not None or reduce is not None:
         raise TypeError("xent.torch.nll_loss: size_average and reduce are deprecated in torch; use reduction")
-    options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight"),
+    options = dict(reduction=_reduction(reduction), class_weights=_weight(weight, "weight", input),
                    ignore_index=int(ignore_index))
     return _Loss.apply(input, target, "nll_loss", options)
 
@@ -114,7 +138,7 @@ def _elementwise(fname, input, target, weight, reduction, options):
     per_class = weight is not None and input.dim() == 2 and weight.numel() == input.shape[1] and \
         tuple(weight.shape) in ((input.shape[1],), (1, input.shape[1]))
     if weight is None or per_class:
-        options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight"))
+        options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight", input))
         return _Loss.apply(input, target, fname, options)
     loss = _Loss.apply(input, target, fname, dict(options, reduction="none")) * weight
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
@@ -128,7 +152,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if input.dim() != 2 and (pos_weight is not None):
         raise TypeError("xent.torch.binary_cross_entropy_with_logits: pos_weight needs a (N, C) input")
     return _elementwise("sigmoid_ce_with_logits", input, target, weight, reduction,
-                        dict(pos_weight=_weight(pos_weight, "pos_weight")))
+                        dict(pos_weight=_weight(pos_weight, "pos_weight", input)))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -159,9 +183,14 @@ class _Softmax(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
+        dtype = out.dtype
+        if dtype in _HALF:  # in float32, rounded once at the end
+            out, grad_output = out.float(), grad_output.float()
         if ctx.log:
-            return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True), None, None
-        return out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True)), None, None
+            grad = grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
+        else:
+            grad = out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True))
+        return grad.to(dtype), None, None
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
