@@ -57,7 +57,7 @@ mod sealed {
 
 /// `f32`, `f64`, [`Bf16`] or [`F16`]: the type of the input, soft targets, gradient and the
 /// element-wise / softmax outputs of one call.
-pub trait Float: Copy + PartialEq + std::fmt::Debug + sealed::Sealed + 'static {
+pub trait Float: Copy + Default + PartialEq + std::fmt::Debug + sealed::Sealed + 'static {
     /// The type of the losses, dloss, saved lse, logsumexp and lse partials, and of the option
     /// weights: the type itself for f32 and f64, f32 for the 16-bit types (whose math is f32).
     type Acc: Real;

@@ -17,6 +17,9 @@ mod float;
 mod half16;
 mod kernels;
 mod losses;
+#[cfg(feature = "ndarray")]
+#[path = "ndarray_api.rs"]
+pub mod nd;
 mod options;
 
 pub use error::{Error, Result, Status};
