@@ -10,13 +10,13 @@ use std::fmt;
 /// The field is the bit pattern. `==` and `<` compare the values (NaN is unequal to
 /// itself, `-0 == +0`); compare `.0` for bit equality.
 #[repr(transparent)]
-#[derive(Clone, Copy, Default, Hash)]
+#[derive(Clone, Copy, Default)]
 pub struct Bf16(pub u16);
 
 /// IEEE 754 binary16 (sign, 5 exponent bits, 10 mantissa bits). The field is the bit pattern.
 /// `==` and `<` compare the values; compare `.0` for bit equality.
 #[repr(transparent)]
-#[derive(Clone, Copy, Default, Hash)]
+#[derive(Clone, Copy, Default)]
 pub struct F16(pub u16);
 
 impl Bf16 {

@@ -276,7 +276,8 @@ fn kernels_match_f32<H: Half>() {
     x[7] = 1.0e5; // beyond f16: inf there, finite in bf16
     let x16: Vec<H> = round_all(&x);
     let x32 = widen(&x16);
-    let unary: [(&str, fn(&[H], &mut [H]) -> xent::Result<()>, fn(&[f32], &mut [f32]) -> xent::Result<()>); 6] = [
+    type Unary<T> = fn(&[T], &mut [T]) -> xent::Result<()>;
+    let unary: [(&str, Unary<H>, Unary<f32>); 6] = [
         ("exp", xent::exp::<H>, xent::exp::<f32>),
         ("log", xent::log::<H>, xent::log::<f32>),
         ("log1p", xent::log1p::<H>, xent::log1p::<f32>),
