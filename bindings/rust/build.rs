@@ -1,6 +1,10 @@
 //! Finds libxent: $XENT_LIB_DIR, else `pkg-config --libs-only-L xent`, else the repository's
 //! build/ directory, else the linker's default search path. The directory also goes into the
 //! rpath of this crate's tests, examples and binaries, so `cargo test` needs no LD_LIBRARY_PATH.
+//! With `links = "xent"`, a dependent's build script reads DEP_XENT_LIB_DIR and, when the
+//! header directory is known, DEP_XENT_INCLUDE (the directory holding xent/xent.h):
+//! $XENT_INCLUDE_DIR, else pkg-config's includedir, else an include/ beside the library
+//! directory, else the repository's include/.
 use std::env;
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,13 +21,32 @@ fn pkg_config_dirs() -> Option<Vec<PathBuf>> {
     Some(text.split_whitespace().filter_map(|a| a.strip_prefix("-L")).map(PathBuf::from).collect())
 }
 
+/// pkg-config's `includedir` for xent, when pkg-config and xent.pc are there.
+fn pkg_config_include() -> Option<PathBuf> {
+    let tool = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+    let out = Command::new(tool).args(["--variable=includedir", "xent"]).output().ok()?;
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))
+}
+
+/// The first directory holding xent/xent.h: see the crate doc above.
+fn include_dir(lib_dir: Option<&PathBuf>) -> Option<PathBuf> {
+    let has_header = |d: &PathBuf| d.join("xent/xent.h").is_file();
+    if let Some(dir) = env::var_os("XENT_INCLUDE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let near_lib = lib_dir.into_iter().flat_map(|l| [l.join("../include"), l.join("../../include")]);
+    let repo = env::var_os("CARGO_MANIFEST_DIR").map(|m| PathBuf::from(m).join("../../include"));
+    pkg_config_include().into_iter().chain(near_lib).chain(repo).find(has_header)
+}
+
 fn repo_build_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR")?).join("../../build");
     dir.join("libxent.so").exists().then_some(dir)
 }
 
 fn main() {
-    for var in ["XENT_LIB_DIR", "PKG_CONFIG", "PKG_CONFIG_PATH"] {
+    for var in ["XENT_LIB_DIR", "XENT_INCLUDE_DIR", "PKG_CONFIG", "PKG_CONFIG_PATH"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     let dirs = match env::var_os("XENT_LIB_DIR") {
@@ -39,6 +62,9 @@ fn main() {
     }
     if let Some(dir) = dirs.first() {
         println!("cargo:lib_dir={}", dir.display()); // DEP_XENT_LIB_DIR for dependents' build scripts
+    }
+    if let Some(dir) = include_dir(dirs.first()) {
+        println!("cargo:include={}", dir.display()); // DEP_XENT_INCLUDE
     }
     println!("cargo:rustc-link-lib=dylib=xent");
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Rust binding suite: `cargo test --offline` of bindings/rust. The crate finds libxent through
-# pkg-config when $PREFIX holds an installed xent.pc, else through XENT_LIB_DIR=$BUILD_DIR.
+# Rust binding suite: `cargo test --all-features` of bindings/rust (the optional ndarray and
+# half features included). The crate finds libxent through pkg-config when $PREFIX holds an
+# installed xent.pc, else through XENT_LIB_DIR=$BUILD_DIR. The crates of Cargo.lock are
+# fetched once from crates.io into $BUILD_DIR/cargo-home (its own CARGO_HOME), then the
+# tests build and run --offline --locked, so a rerun needs no network.
 # Last line: "N passed, M failed"; exit 0 only if M == 0.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,10 +34,18 @@ else
   echo "rust: libxent from XENT_LIB_DIR=$XENT_LIB_DIR"
 fi
 export CARGO_TARGET_DIR="$BUILD_DIR/rust-target"
+export CARGO_HOME="$BUILD_DIR/cargo-home"
+mkdir -p "$CARGO_HOME"
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-(cd "$root/bindings/rust" && cargo test --offline 2>&1) | tee "$log"
+# The dependencies (only the optional features have any). A failed fetch is not yet a
+# failure: an earlier run may have left them in $CARGO_HOME, which --offline then uses.
+if ! (cd "$root/bindings/rust" && cargo fetch --locked >"$log" 2>&1); then
+  cat "$log"
+  echo "rust: cargo fetch failed; trying the crates already in $CARGO_HOME"
+fi
+(cd "$root/bindings/rust" && cargo test --offline --locked --all-features -j 2 2>&1) | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # One "test result: ok. 8 passed; 0 failed; ..." line per test binary and for the doctests.

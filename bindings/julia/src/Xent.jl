@@ -6,7 +6,10 @@ C ABI with `ccall`. Mirrors the Python binding. Julia arrays are column-major, s
 axis is the second-to-last dimension: losses take `(C, B)` or `(d..., C, B)` arrays (Flux's
 layout, the C library's row-major `(B, C, d...)`), labels `(B,)` or `(d..., B)` with
 **0-based** class indices; row kernels work along the first dimension.
-Float32 input computes in Float32, any other in Float64.
+Float32 input computes in Float32, Float16 (and BFloat16 with the BFloat16s package loaded)
+calls the 16-bit functions (Float32 math; losses, lse, dloss and weights are Float32), any
+other input computes in Float64. With ChainRulesCore loaded, the losses have `rrule`s (so
+Zygote differentiates them) through the `_backward` functions.
 
 libxent is looked up in `ENV["XENT_LIBRARY"]` (a file), `ENV["XENT_LIB_DIR"]` (a directory),
 the repository's `build/` directory, then the system's library path.
@@ -60,10 +63,21 @@ function check(status::Cint)
 end
 
 ptr(a) = a === nothing ? C_NULL : Ptr{Cvoid}(pointer(a))
+
+# Element types. storage_type: what an input of element type T is passed as (Float32 and
+# Float16 as they are, anything else as Float64; XentBFloat16sExt adds BFloat16). acc_type:
+# the type of the losses, dloss, lse, logsumexp, lse partials and option weights of a call
+# on that storage type (Float32 for the 16-bit types). suffix: the C functions' suffix.
+storage_type(::Type) = Float64
+storage_type(::Type{Float32}) = Float32
+storage_type(::Type{Float16}) = Float16
+acc_type(::Type{T}) where {T} = T
+acc_type(::Type{Float16}) = Float32
 suffix(::Type{Float32}) = "f32"
 suffix(::Type{Float64}) = "f64"
-"x as a dense Array of Float32 (Float32/Float16 input) or Float64 (anything else)."
-floats(x) = convert(Array{eltype(x) <: Union{Float16,Float32} ? Float32 : Float64}, x)
+suffix(::Type{Float16}) = "f16"
+"x as a dense Array of its storage type (Float32, Float16, BFloat16 or Float64)."
+floats(x) = convert(Array{storage_type(eltype(x))}, x)
 
 "The library's version, \"MAJOR.MINOR.PATCH\"."
 version() = unsafe_string(ccall(sym(:xent_version), Cstring, ()))
@@ -122,7 +136,8 @@ function loss(name, sparse, elementwise, input, target; reduction=:none, label_s
               focal_gamma=nothing, focal_alpha=nothing, poly_epsilon=nothing, return_lse=false,
               dloss=nothing, lse=nothing)
     x = floats(input)
-    T = eltype(x)
+    T = eltype(x)      # input, soft targets and grad
+    A = acc_type(T)    # loss, dloss, lse and weights
     ndims(x) >= 2 || throw(XentError(INVALID_SHAPE, "xent_$name: input has size $(size(x)), expected (C, B) or (d..., C, B)"))
     dims = size(x)
     classes, batch, inner = dims[end-1], dims[end], prod(dims[1:end-2]; init=1)
@@ -150,16 +165,18 @@ function loss(name, sparse, elementwise, input, target; reduction=:none, label_s
     focal_gamma === nothing || (o.focal_gamma = focal_gamma)
     focal_alpha === nothing || (o.focal_alpha = focal_alpha)
     poly_epsilon === nothing || (o.poly_epsilon = poly_epsilon)
-    cw = weights(name, "class_weights", class_weights, T, classes)
-    pw = weights(name, "pos_weight", pos_weight, T, classes)
-    sw = weights(name, "sample_weights", sample_weights, T, batch * inner)
+    cw = weights(name, "class_weights", class_weights, A, classes)
+    pw = weights(name, "pos_weight", pos_weight, A, classes)
+    sw = weights(name, "sample_weights", sample_weights, A, batch * inner)
 
     loss_dims = o.reduction == 0 ? (elementwise ? dims : sample_dims) : ()
     if dloss !== nothing
-        up = dloss isa AbstractArray ? convert(Array{T}, dloss) : fill(T(dloss))
+        up = dloss isa AbstractArray ? convert(Array{A}, dloss) : fill(A(dloss))
         size(up) == loss_dims || length(up) == 1 == prod(loss_dims; init=1) ||
             throw(XentError(INVALID_SHAPE, "xent_$(name)_backward: dloss has size $(size(up)), expected $loss_dims"))
-        saved = lse === nothing ? nothing : convert(Array{T}, lse)
+        saved = lse === nothing ? nothing : convert(Array{A}, lse)
+        saved === nothing || length(saved) == prod(sample_dims) ||
+            throw(XentError(INVALID_SHAPE, "xent_$(name)_backward: lse has size $(size(saved)), expected $sample_dims"))
         g = similar(x)
         bname = replace(fname, "xent_$(name)_" => "xent_$(name)_backward_")
         GC.@preserve x t cw pw sw up saved g begin
@@ -170,9 +187,9 @@ function loss(name, sparse, elementwise, input, target; reduction=:none, label_s
         end
         return g
     end
-    out = o.reduction == 0 ? Array{T}(undef, loss_dims) : Array{T}(undef)
+    out = o.reduction == 0 ? Array{A}(undef, loss_dims) : Array{A}(undef)
     g = grad ? similar(x) : nothing
-    row_lse = return_lse ? Array{T}(undef, sample_dims) : nothing
+    row_lse = return_lse ? Array{A}(undef, sample_dims) : nothing
     GC.@preserve x t cw pw sw out g row_lse begin
         o.class_weights, o.pos_weight, o.sample_weights, o.lse_out = ptr(cw), ptr(pw), ptr(sw), ptr(row_lse)
         check(ccall(sym(Symbol(fname)), Cint,
@@ -235,7 +252,7 @@ for (name, same_size) in ((:logsumexp, false), (:softmax, true), (:log_softmax, 
     @eval function $name(input::AbstractArray)
         x = floats(input)
         cols, rows = cols_rows(x)
-        out = $same_size ? similar(x) : Array{eltype(x)}(undef, size(x)[2:end])
+        out = $same_size ? similar(x) : Array{acc_type(eltype(x))}(undef, size(x)[2:end])
         GC.@preserve x out check(ccall(sym(Symbol("xent_", $(QuoteNode(name)), "_", suffix(eltype(x)))), Cint,
                                        (Ptr{Cvoid}, Int64, Int64, Ptr{Cvoid}), ptr(x), rows, cols, ptr(out)))
         return out
@@ -246,15 +263,16 @@ end
 function lse_partial(input::AbstractArray)
     x = floats(input)
     cols, rows = cols_rows(x)
-    mx, sm = (Array{eltype(x)}(undef, size(x)[2:end]) for _ in 1:2)
+    mx, sm = (Array{acc_type(eltype(x))}(undef, size(x)[2:end]) for _ in 1:2)
     GC.@preserve x mx sm check(ccall(sym(Symbol("xent_lse_partial_", suffix(eltype(x)))), Cint,
                                      (Ptr{Cvoid}, Int64, Int64, Ptr{Cvoid}, Ptr{Cvoid}), ptr(x), rows, cols, ptr(mx), ptr(sm)))
     return mx, sm
 end
 
-"The lse of whole columns from partials stacked along the last dimension `(..., parts)`."
+"The lse of whole columns from partials stacked along the last dimension `(..., parts)`
+(partials of 16-bit input are Float32 and merge in Float32)."
 function lse_merge(max::AbstractArray, sum::AbstractArray)
-    mx = floats(max)
+    mx = convert(Array{acc_type(storage_type(eltype(max)))}, max)
     sm = convert(Array{eltype(mx)}, sum)
     size(sm) == size(mx) || throw(XentError(INVALID_SHAPE, "xent_lse_merge: max and sum sizes differ"))
     out = Array{eltype(mx)}(undef, size(mx)[1:end-1])

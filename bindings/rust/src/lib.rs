@@ -1,6 +1,7 @@
 //! Safe bindings to libxent: SIMD CPU cross-entropy losses (fused forward + gradient) and
-//! exp / log / softmax kernels, through its C ABI. Every function works on slices of `f32`
-//! or `f64` and returns `Result<(), xent::Error>`; the library's message of a failed call
+//! exp / log / softmax kernels, through its C ABI. Every function works on slices of `f32`,
+//! `f64`, or the 16-bit [`Bf16`] / [`F16`] (f32 math; their losses, lse and option weights
+//! are f32: [`Float::Acc`]) and returns `Result<(), xent::Error>`; the library's message of a failed call
 //! is in `Error::message`. Contract: docs/SEMANTICS.md of the repository.
 //!
 //! ```no_run
@@ -13,12 +14,17 @@ pub mod ffi;
 
 mod error;
 mod float;
+mod half16;
 mod kernels;
 mod losses;
+#[cfg(feature = "ndarray")]
+#[path = "ndarray_api.rs"]
+pub mod nd;
 mod options;
 
 pub use error::{Error, Result, Status};
-pub use float::{Float, Label};
+pub use float::{Float, Label, Real};
+pub use half16::{Bf16, F16};
 pub use kernels::{exp, log, log1p, log_sigmoid, log_softmax, log_softmax_axis, logsumexp, logsumexp_axis, lse_merge,
                   lse_partial, sigmoid, softmax, softmax_axis, softplus};
 pub use losses::{binary_ce, binary_ce_backward, categorical_ce, categorical_ce_backward, sigmoid_ce_with_logits,

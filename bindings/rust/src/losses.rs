@@ -1,6 +1,8 @@
-//! The six cross-entropy variants on slices. Input (B, C) or (B, C, K) with K = `opts.inner`,
+//! The cross-entropy variants on slices. Input (B, C) or (B, C, K) with K = `opts.inner`,
 //! row-major; B is `input.len() / (classes * inner)`. `loss` holds B*K values (B*C*K for the
 //! element-wise variants) under `Reduction::None`, else one; `grad`, if given, the input's length.
+//! Input, targets and grad are `T`; loss, dloss, lse and the option weights `T::Acc` (f32 for
+//! the 16-bit types).
 use std::ptr;
 
 use crate::error::{check, expect_len, shape_error, Result};
@@ -9,8 +11,8 @@ use crate::options::{Options, Reduction};
 
 /// The call's (batch, number of loss values) after checking every slice length of the inputs
 /// against the shape (the outputs are the caller's to check).
-fn shape<T, L>(name: &str, elementwise: bool, input: &[T], target: &[L], target_per_sample: bool, classes: usize,
-               opts: &Options<T>) -> Result<(usize, usize)> {
+fn shape<T, L, W>(name: &str, elementwise: bool, input: &[T], target: &[L], target_per_sample: bool, classes: usize,
+                  opts: &Options<W>) -> Result<(usize, usize)> {
     let row = classes.checked_mul(opts.inner).ok_or_else(|| shape_error(name, "classes * inner overflows".into()))?;
     if input.len().checked_rem(row).unwrap_or(0) != 0 {
         return Err(shape_error(name, format!("input has {} elements, not a multiple of classes * inner = {row}", input.len())));
@@ -41,9 +43,9 @@ fn as_i64(n: usize) -> i64 {
 /// Checks every slice length against the shape, then calls `f`; `lse`, when given (softmax
 /// with logits), receives each sample's lse (`opts->lse_out`).
 #[allow(clippy::too_many_arguments)]
-fn run<T: Float, L>(name: &str, f: LossFn<T, L>, elementwise: bool, input: &[T], target: &[L],
-                    target_per_sample: bool, classes: usize, opts: &Options<T>, loss: &mut [T],
-                    grad: Option<&mut [T]>, lse: Option<&mut [T]>) -> Result<()> {
+fn run<T: Float, L>(name: &str, f: LossFn<T, L, T::Acc>, elementwise: bool, input: &[T], target: &[L],
+                    target_per_sample: bool, classes: usize, opts: &Options<T::Acc>, loss: &mut [T::Acc],
+                    grad: Option<&mut [T]>, lse: Option<&mut [T::Acc]>) -> Result<()> {
     let (batch, losses) = shape(name, elementwise, input, target, target_per_sample, classes, opts)?;
     expect_len(name, "loss", loss.len(), losses)?;
     let grad = match grad {
@@ -66,9 +68,9 @@ fn run<T: Float, L>(name: &str, f: LossFn<T, L>, elementwise: bool, input: &[T],
 /// The backward call: grad = dloss * d(loss)/d(input); dloss has the loss's length, lse (the
 /// softmax-with-logits variants, else `None`) one value per sample.
 #[allow(clippy::too_many_arguments)]
-fn run_backward<T: Float, L>(name: &str, f: BackwardFn<T, L>, elementwise: bool, input: &[T], target: &[L],
-                             target_per_sample: bool, classes: usize, opts: &Options<T>, dloss: &[T],
-                             lse: Option<&[T]>, grad: &mut [T]) -> Result<()> {
+fn run_backward<T: Float, L>(name: &str, f: BackwardFn<T, L, T::Acc>, elementwise: bool, input: &[T],
+                             target: &[L], target_per_sample: bool, classes: usize, opts: &Options<T::Acc>,
+                             dloss: &[T::Acc], lse: Option<&[T::Acc]>, grad: &mut [T]) -> Result<()> {
     let (batch, losses) = shape(name, elementwise, input, target, target_per_sample, classes, opts)?;
     expect_len(name, "dloss", dloss.len(), losses)?;
     expect_len(name, "grad", grad.len(), input.len())?;
@@ -85,8 +87,8 @@ fn run_backward<T: Float, L>(name: &str, f: BackwardFn<T, L>, elementwise: bool,
 macro_rules! dense {
     ($($(#[$doc:meta])* $name:ident: $field:ident, elementwise = $elementwise:expr;)+) => { $(
         $(#[$doc])*
-        pub fn $name<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T>, loss: &mut [T],
-                               grad: Option<&mut [T]>) -> Result<()> {
+        pub fn $name<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T::Acc>,
+                               loss: &mut [T::Acc], grad: Option<&mut [T]>) -> Result<()> {
             run(stringify!($name), T::C.$field, $elementwise, input, targets, false, classes, opts, loss, grad, None)
         }
     )+ };
@@ -95,8 +97,8 @@ macro_rules! dense {
 macro_rules! sparse {
     ($($(#[$doc:meta])* $name:ident: $field:ident;)+) => { $(
         $(#[$doc])*
-        pub fn $name<T: Float, L: Label>(input: &[T], labels: &[L], classes: usize, opts: &Options<T>,
-                                         loss: &mut [T], grad: Option<&mut [T]>) -> Result<()> {
+        pub fn $name<T: Float, L: Label>(input: &[T], labels: &[L], classes: usize, opts: &Options<T::Acc>,
+                                         loss: &mut [T::Acc], grad: Option<&mut [T]>) -> Result<()> {
             run(stringify!($name), L::pick(T::C.$field), false, input, labels, true, classes, opts, loss, grad, None)
         }
     )+ };
@@ -105,8 +107,8 @@ macro_rules! sparse {
 macro_rules! dense_backward {
     ($($(#[$doc:meta])* $name:ident: $index:expr, elementwise = $elementwise:expr;)+) => { $(
         $(#[$doc])*
-        pub fn $name<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T>, dloss: &[T],
-                               lse: Option<&[T]>, grad: &mut [T]) -> Result<()> {
+        pub fn $name<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T::Acc>,
+                               dloss: &[T::Acc], lse: Option<&[T::Acc]>, grad: &mut [T]) -> Result<()> {
             run_backward(stringify!($name), T::C.dense_backward[$index], $elementwise, input, targets, false, classes,
                          opts, dloss, lse, grad)
         }
@@ -116,8 +118,8 @@ macro_rules! dense_backward {
 macro_rules! sparse_backward {
     ($($(#[$doc:meta])* $name:ident: $field:ident;)+) => { $(
         $(#[$doc])*
-        pub fn $name<T: Float, L: Label>(input: &[T], labels: &[L], classes: usize, opts: &Options<T>, dloss: &[T],
-                                         lse: Option<&[T]>, grad: &mut [T]) -> Result<()> {
+        pub fn $name<T: Float, L: Label>(input: &[T], labels: &[L], classes: usize, opts: &Options<T::Acc>,
+                                         dloss: &[T::Acc], lse: Option<&[T::Acc]>, grad: &mut [T]) -> Result<()> {
             run_backward(stringify!($name), L::pick_backward(T::C.$field), false, input, labels, true, classes, opts,
                          dloss, lse, grad)
         }
@@ -166,15 +168,15 @@ sparse_backward! {
 }
 
 /// `softmax_ce_with_logits` that also writes each sample's lse into `lse` (B*K values), for the backward.
-pub fn softmax_ce_with_logits_lse<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T>,
-                                            loss: &mut [T], grad: Option<&mut [T]>, lse: &mut [T]) -> Result<()> {
+pub fn softmax_ce_with_logits_lse<T: Float>(input: &[T], targets: &[T], classes: usize, opts: &Options<T::Acc>,
+                                            loss: &mut [T::Acc], grad: Option<&mut [T]>, lse: &mut [T::Acc]) -> Result<()> {
     run("softmax_ce_with_logits_lse", T::C.softmax_ce, false, input, targets, false, classes, opts, loss, grad, Some(lse))
 }
 
 /// `sparse_softmax_ce_with_logits` that also writes each sample's lse into `lse` (B*K values).
 pub fn sparse_softmax_ce_with_logits_lse<T: Float, L: Label>(input: &[T], labels: &[L], classes: usize,
-                                                             opts: &Options<T>, loss: &mut [T], grad: Option<&mut [T]>,
-                                                             lse: &mut [T]) -> Result<()> {
+                                                             opts: &Options<T::Acc>, loss: &mut [T::Acc],
+                                                             grad: Option<&mut [T]>, lse: &mut [T::Acc]) -> Result<()> {
     run("sparse_softmax_ce_with_logits_lse", L::pick(T::C.sparse_softmax_ce), false, input, labels, true, classes, opts,
         loss, grad, Some(lse))
 }
