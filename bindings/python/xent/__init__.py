@@ -3,7 +3,8 @@
 Every function takes NumPy arrays (or anything np.asarray accepts) and returns new arrays;
 float32 input computes in float32, any other in float64. A failing call raises XentError
 (a ValueError) with the library's status and message. libxent is looked up in $XENT_LIBRARY
-(a file), $XENT_LIB_DIR (a directory), the repository's build/ directory, then the system.
+(a file), $XENT_LIB_DIR (a directory), the package's own directory (the copy a wheel built at
+the repository root bundles), the repository's build/ directory, then the system.
 """
 from ._kernels import (exp, log, log1p, log_sigmoid, log_softmax, logsumexp, lse_merge, lse_partial,
                        sigmoid, softmax, softplus)
