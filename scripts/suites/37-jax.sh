@@ -5,6 +5,7 @@
 # Last line: "N passed, M failed[, K skipped]"; exit 0 only if M == 0.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/scripts/lib/pytest-count.sh"
 : "${BUILD_DIR:?BUILD_DIR must be a built meson directory}"
 BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"
 
@@ -44,15 +45,4 @@ JAX_PLATFORMS=cpu XENT_LIBRARY="$BUILD_DIR/libxent.so" XENT_INCLUDE_DIR="$root/i
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/bindings/python/tests_jax" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
-# pytest's summary: "3 failed, 500 passed, 2 skipped, 4 xfailed, 1 xpassed, 1 error in 4.2s".
-# Known library issues are xfail (counted as skipped); an xpass counts as passed.
-summary="$(grep -E '[0-9]+ (passed|failed|skipped|xfailed|xpassed|errors?)' "$log" | tail -n 1)"
-count() { grep -oE "(^| )[0-9]+ $1" <<<"$summary" | grep -oE '[0-9]+' || echo 0; }
-passed=$(( $(count passed) + $(count xpassed) ))
-failed=$(( $(count failed) + $(count 'errors?') ))
-skipped=$(( $(count skipped) + $(count xfailed) ))
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1  # no tests collected (exit 5), an interrupted or crashed run
-fi
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+pytest_count "$log" "$rc"  # the last line, and the exit status

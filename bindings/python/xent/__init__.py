@@ -5,7 +5,8 @@ float32 input computes in float32; float16, ml_dtypes.bfloat16 and xent.bf16_bit
 patterns) input calls the 16-bit functions (16-bit grad and element-wise outputs, float32 loss
 and lse; see README "16-bit inputs"); any other input computes in float64. A failing call raises XentError
 (a ValueError) with the library's status and message. libxent is looked up in $XENT_LIBRARY
-(a file), $XENT_LIB_DIR (a directory), the repository's build/ directory, then the system.
+(a file), $XENT_LIB_DIR (a directory), the package's own directory (the copy a wheel built at
+the repository root bundles), the repository's build/ directory, then the system.
 """
 from ._half import Bf16Bits, bf16_bits, bf16_bits_to_float32, float32_to_bf16_bits
 from ._kernels import (exp, log, log1p, log_sigmoid, log_softmax, logsumexp, lse_merge, lse_partial,

@@ -67,9 +67,19 @@ def _in_dir(directory):
     return None
 
 
+_PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+
+
+def bundled_library():
+    """The libxent shipped inside the package (a wheel built by `pip install .` at the
+    repository root), or None (a source checkout, `pip install bindings/python`)."""
+    return _in_dir(_PACKAGE_DIR)
+
+
 def library_path():
-    """Where libxent is loaded from: $XENT_LIBRARY, else $XENT_LIB_DIR, else the repository's
-    build/ directory, else the system's search (ctypes.util.find_library)."""
+    """Where libxent is loaded from: $XENT_LIBRARY, else $XENT_LIB_DIR, else the copy bundled
+    in the package (a wheel), else the repository's build/ directory, else the system's
+    search (ctypes.util.find_library)."""
     explicit = os.environ.get("XENT_LIBRARY")
     if explicit:
         return explicit
@@ -79,15 +89,39 @@ def library_path():
         if not found:
             raise OSError(f"xent: XENT_LIB_DIR={lib_dir} holds no {' / '.join(_NAMES)}")
         return found
-    here = pathlib.Path(__file__).resolve()
-    if len(here.parents) > 3:
-        found = _in_dir(here.parents[3] / "build")
+    found = bundled_library()
+    if found:
+        return found
+    if len(_PACKAGE_DIR.parents) > 2:
+        found = _in_dir(_PACKAGE_DIR.parents[2] / "build")
         if found:
             return found
     found = ctypes.util.find_library("xent")
     if not found:
-        raise OSError("xent: libxent not found; set XENT_LIBRARY to its path or XENT_LIB_DIR to its directory")
+        raise OSError("xent: libxent not found (not bundled in the package, no build/ beside it, none on the "
+                      "system's search path); set XENT_LIBRARY to its path or XENT_LIB_DIR to its directory, "
+                      "or install the package with the library from the repository root (pip install .)")
     return found
+
+
+def include_dir():
+    """A directory holding xent/xent.h (for xent.jax's shim): $XENT_INCLUDE_DIR, the headers
+    bundled in the package (a wheel), the source tree's include/, the include/ beside the
+    library's directory, then /usr/local/include and /usr/include."""
+    candidates = []
+    if os.environ.get("XENT_INCLUDE_DIR"):
+        candidates.append(pathlib.Path(os.environ["XENT_INCLUDE_DIR"]))
+    candidates.append(_PACKAGE_DIR / "include")
+    if len(_PACKAGE_DIR.parents) > 2:
+        candidates.append(_PACKAGE_DIR.parents[2] / "include")
+    lib = pathlib.Path(library_path())
+    if lib.is_absolute() or lib.exists():
+        candidates.append(lib.resolve().parent.parent / "include")
+    candidates += [pathlib.Path("/usr/local/include"), pathlib.Path("/usr/include")]
+    for c in candidates:
+        if (c / "xent" / "xent.h").is_file():
+            return c
+    raise OSError("xent: xent/xent.h not found (set XENT_INCLUDE_DIR to the directory holding xent/)")
 
 
 _GETTERS = (

@@ -35,7 +35,8 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special  # noqa: F401
 
-from ._lib import NO_IGNORE as _NO_IGNORE, lib as _load_lib, library_path as _library_path
+from ._lib import (NO_IGNORE as _NO_IGNORE, include_dir as _include_dir, lib as _load_lib,
+                   library_path as _library_path)
 
 __all__ = [
     "softmax_cross_entropy_with_integer_labels", "softmax_cross_entropy",
@@ -50,21 +51,14 @@ _SRC = _HERE / "_jax_ffi" / "xent_jax_ffi.cc"
 # --------------------------------------------------------------------------- build & load
 
 def _header_dir():
-    """A directory holding xent/xent.h: $XENT_INCLUDE_DIR, the source tree's include/, the
-    include/ beside the library's directory, then /usr/local/include and /usr/include."""
-    candidates = []
-    if os.environ.get("XENT_INCLUDE_DIR"):
-        candidates.append(pathlib.Path(os.environ["XENT_INCLUDE_DIR"]))
-    if len(_HERE.parents) > 2:
-        candidates.append(_HERE.parents[2] / "include")
-    lib = pathlib.Path(_library_path())
-    if lib.is_absolute() or lib.exists():
-        candidates.append(lib.resolve().parent.parent / "include")
-    candidates += [pathlib.Path("/usr/local/include"), pathlib.Path("/usr/include")]
-    for c in candidates:
-        if (c / "xent" / "xent.h").is_file():
-            return c
-    raise OSError("xent.jax: xent/xent.h not found (set XENT_INCLUDE_DIR to the directory holding xent/)")
+    """A directory holding xent/xent.h: $XENT_INCLUDE_DIR, the headers bundled in the package
+    (a wheel), the source tree's include/, the include/ beside the library's directory, then
+    /usr/local/include and /usr/include (xent._lib.include_dir)."""
+    try:
+        return _include_dir()
+    except OSError as e:
+        msg = str(e)
+        raise OSError("xent.jax: " + (msg[len("xent: "):] if msg.startswith("xent: ") else msg)) from None
 
 
 def _link_args():
