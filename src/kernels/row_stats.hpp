@@ -292,6 +292,44 @@ void lse_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
   }
 }
 
+// Rows up to this length stay in L2 (x and y together at most 512 KiB in f32) and take
+// the fused route of softmax_row_fused; a longer row is read twice from memory instead.
+constexpr int64_t kFusedSoftmaxMax = kMinPartLength;
+
+// softmax of a finite-max row of at most kFusedSoftmaxMax values with one exp per element
+// (XNNPACK's three passes with a reload): the max, then e = exp(x - max) stored as it is
+// summed (per kSumChunk chunk in V, across chunks in double), then y = e * (1 / sum) from
+// cache. One part (the row is not split between threads), fixed order: the same bits
+// however the batch is cut. Returns false, writing nothing, when the max is not finite
+// (the documented +inf / all -inf rows take the general route). y may be x.
+template <class V> bool softmax_row_fused(const simd::value_t<V> *x, simd::value_t<V> *y, int64_t n) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  const T m = chunk_max<V>(x, n, 1, Identity<T>{});
+  if (!std::isfinite(m)) return false;
+  const V mv(m);
+  double sum = 0;
+  for (int64_t c0 = 0; c0 < n; c0 += kSumChunk) {
+    const int64_t c1 = std::min(n, c0 + kSumChunk);
+    V a(T(0));  // row_reduce<V, 1>'s order: one accumulator, then the padded tail
+    int64_t i = c0;
+    for (; i + W <= c1; i += W) {
+      const V e = math::exp_le0_v(simd::load<V>(x + i) - mv);
+      simd::store(y + i, e);
+      a += e;
+    }
+    if (i < c1) {
+      const V e = math::exp_le0_v(load_block<V>(x, i, c1, 1, T(0)) - mv);
+      store_block(y, i, c1, 1, e);
+      a += simd::select(valid_lanes<V>(i, c1), e, V(T(0)));
+    }
+    sum += double(simd::hsum(a));
+  }
+  const V inv_sum(T(1.0 / sum));  // NaN in the row: NaN everywhere, as on the general route
+  map_row<V>(y, y, 0, n, [=](const V &e) { return e * inv_sum; });
+  return true;
+}
+
 template <class V>
 void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t cols,
                   simd::value_t<V> *y, bool log_output, int threads) {
@@ -300,6 +338,7 @@ void softmax_rows(const simd::value_t<V> *x, int64_t r0, int64_t r1, int64_t col
   for (int64_t r = r0; r < r1; ++r) {
     const T *xr = x + r * cols;
     T *yr = y + r * cols;
+    if (!log_output && cols <= kFusedSoftmaxMax && softmax_row_fused<V>(xr, yr, cols)) continue;
     const RowLse<T> s = row_lse<V, ExactMath>(xr, cols, 1, id, threads);
     // A +inf or all -inf row: exp(x - lse) and x - lse give the documented NaN entries.
     const bool finite = std::isfinite(s.max);
