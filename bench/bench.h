@@ -78,6 +78,7 @@ std::vector<int> thread_sweep();
 
 // Registration of each group (bench/*.cpp); the peers are compiled in when meson finds them.
 void register_xent();
+void register_xent_half();  // bf16 and f16 (bench/half_cases.cpp)
 void register_baselines();
 void register_onednn();
 void register_xnnpack();

@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("xent_isa", xent_simd_isa());
   benchmark::AddCustomContext("peers", XENT_BENCH_PEERS);
   xbench::register_xent();
+  xbench::register_xent_half();
   xbench::register_baselines();
 #if XENT_BENCH_HAVE_ONEDNN
   xbench::register_onednn();

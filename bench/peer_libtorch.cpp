@@ -10,16 +10,21 @@
 namespace xbench {
 
 void register_libtorch() {
+  // f32 on the benchmark's buffers; bf16 on a converted copy of them, made once.
+  for (const char *dtype : {"f32", "bf16"})
   for (bool grad : {false, true}) {
-    add({"libtorch", grad ? "cross_entropy.mean.loss_grad" : "cross_entropy.mean.loss", "f32", thread_sweep()},
-        [grad](benchmark::State &st, const Shape &s, int threads) {
+    const bool bf16 = dtype[0] == 'b';
+    add({"libtorch", grad ? "cross_entropy.mean.loss_grad" : "cross_entropy.mean.loss", dtype, thread_sweep()},
+        [grad, bf16](benchmark::State &st, const Shape &s, int threads) {
           at::set_num_threads(threads);
-          const auto opts = torch::TensorOptions().dtype(torch::kFloat).requires_grad(grad);
           std::vector<torch::Tensor> x;
-          for (const float *p : inputs<float>(s, Fill::logits))
-            x.push_back(torch::from_blob(const_cast<float *>(p), {s.rows, s.cols}, opts));
+          for (const float *p : inputs<float>(s, Fill::logits)) {
+            torch::Tensor t = torch::from_blob(const_cast<float *>(p), {s.rows, s.cols}, torch::kFloat);
+            if (bf16) t = t.to(torch::kBFloat16);
+            x.push_back(t.set_requires_grad(grad));
+          }
           const torch::Tensor y = torch::from_blob(const_cast<int64_t *>(labels(s)), {s.rows}, torch::kLong);
-          timed(st, s, sizeof(float), [&](const Rotation &r) -> const char * {
+          timed(st, s, bf16 ? 2 : sizeof(float), [&](const Rotation &r) -> const char * {
             const torch::Tensor &xi = r.pick(x);
             torch::Tensor loss = torch::nn::functional::cross_entropy(xi, y);
             if (grad) benchmark::DoNotOptimize(torch::autograd::grad({loss}, {xi})[0].data_ptr());

@@ -23,7 +23,7 @@ fail() { echo "wheel: $1"; echo "0 passed, 1 failed"; exit 1; }
 
 export PIP_CACHE_DIR="$BUILD_DIR/pip-cache" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 python=/usr/bin/python3
-test_pins=(numpy==2.4.6 pytest==9.2.0)  # NumPy 2.x; Debian's 1.24 is suite 30-python's
+test_pins=(numpy==2.4.6 pytest==9.2.0 ml_dtypes==0.5.4)  # NumPy 2.x and ml_dtypes (bfloat16 arrays); Debian's 1.24 is suite 30-python's
 
 # --- the build venv: [build-system] requires of pyproject.toml, from PyPI
 builder="$BUILD_DIR/venv-wheel-build"
