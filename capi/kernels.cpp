@@ -76,7 +76,8 @@ xent_status for_row_tiles(const char *fn, const S *x, int64_t rows, int64_t cols
     if (rows > 0 && !scratch.ok())
       return fail(XENT_ERR_OUT_OF_MEMORY, fn, "could not allocate the f32 scratch of the 16-bit conversion");
     const HalfConvert &cv = half_convert<S>();
-    parallel_blocks_tid(rows, threads, [&](int64_t, int64_t r0, int64_t r1, int tid) {
+    // Rows are independent: one span of rows per thread, converted a tile at a time.
+    parallel_blocks_tid(rows, std::min<int64_t>(rows, threads), threads, [&](int64_t, int64_t r0, int64_t r1, int tid) {
       float *xf = scratch.get(tid, 0);
       for (int64_t r = r0; r < r1; r += tile) {
         const int64_t e = std::min(r1, r + tile);

@@ -38,10 +38,9 @@ template <class Body> void parallel_blocks(int64_t units, int threads, Body &&bo
     body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units));
 }
 
-// parallel_blocks whose body also gets the index of its thread in [0, threads): for
-// per-thread scratch allocated before the loop.
-template <class Body> void parallel_blocks_tid(int64_t units, int threads, Body &&body) {
-  const int64_t blocks = block_count(units);
+// parallel_blocks over `blocks` given blocks whose body also gets the index of its thread
+// in [0, threads): for per-thread scratch allocated before the loop.
+template <class Body> void parallel_blocks_tid(int64_t units, int64_t blocks, int threads, Body &&body) {
   if (threads <= 1 || blocks <= 1) {
     for (int64_t k = 0; k < blocks; ++k)
       body(k, block_begin(k, blocks, units), block_begin(k + 1, blocks, units), 0);

@@ -78,11 +78,18 @@ inline xent_status run_loss_half(Variant v, LossCall<float> call, const HalfLoss
   const auto kernel = kernels<float>().loss_block[int(v)];
   const HalfConvert cv = active_tables().half[int(h.format)];
   const int threads = std::max(1, threads_for(call.B * row, requested_threads));
-  const int64_t tile_rows = std::max<int64_t>(1, kHalfTileElements / std::max<int64_t>(row, 1));
+  // A reduced loss keeps the f32 call's blocks, and one kernel call per block, so that its
+  // sum is added in the same order (a block is a tile). Per-sample outputs do not depend
+  // on the blocks: one span per thread, tiles of kHalfTileElements, and each kernel call
+  // carries a row's max ahead to the next row as the f32 call does.
+  const int64_t blocks = call.reduce ? block_count(units) : std::min<int64_t>(units, threads);
+  const int64_t per_row = elementwise ? 1 : call.K;  // units per batch row
+  const int64_t tile_rows =
+      call.reduce && units > 0 ? ((units + blocks - 1) / blocks + per_row - 1) / per_row + (per_row > 1 ? 1 : 0)
+                               : std::max<int64_t>(1, kHalfTileElements / std::max<int64_t>(row, 1));
   const int buffers = 1 + (h.targets ? 1 : 0) + (h.grad ? 1 : 0);
   HalfScratch scratch(units > 0 ? threads : 0, buffers, tile_rows * row);
   if (units > 0 && !scratch.ok()) return XENT_ERR_OUT_OF_MEMORY;
-  const int64_t blocks = block_count(units);
   double stack_sums[64];
   double *sums = stack_sums;
   if (call.reduce && blocks > 64) {
@@ -91,10 +98,10 @@ inline xent_status run_loss_half(Variant v, LossCall<float> call, const HalfLoss
   }
 
   // Units [u0, u1) (samples, or rows for element-wise variants), tile by tile.
-  parallel_blocks_tid(units, threads, [&](int64_t k, int64_t u0, int64_t u1, int tid) {
+  parallel_blocks_tid(units, blocks, threads, [&](int64_t k, int64_t u0, int64_t u1, int tid) {
     float *xs = scratch.get(tid, 0), *ts = h.targets ? scratch.get(tid, 1) : nullptr;
     float *gs = h.grad ? scratch.get(tid, buffers - 1) : nullptr;
-    const int64_t K = elementwise ? 1 : call.K;  // units per batch row
+    const int64_t K = per_row;
     double sum = 0;
     for (int64_t b = u0 / K, b_end = (u1 - 1) / K + 1; b < b_end; b += tile_rows) {
       const int64_t b1 = std::min(b_end, b + tile_rows);
