@@ -8,7 +8,9 @@
 // every 7th float of [-87.34, 0] and at the edges, against glibc's double exp.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -123,4 +125,58 @@ TEST_CASE("loss exp sum terms: exp_loss_v's bits above -87.3, a vanishing term b
       }
     }
   }
+}
+
+// f64: the loss exp (degree-11 polynomial, one scaling) within 1e-14 relative of long
+// double on [-708.7, 0]; exactly 0 below for the probabilities (-inf included), the
+// vanishing floor term in the sums, NaN kept; and exp_le0_v, the 1-ulp softmax exp, the
+// bits of exp_v where the result is normal. Random samples, scalar and vector paths.
+TEST_CASE("f64 loss exp: relative error < 1e-14 on [-708.7, 0], 0 below, NaN kept; exp_le0_v is exp_v",
+          "[kernels][loss-exp]") {
+  using BatchD = xsimd::batch<double>;
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  std::vector<double> d = {0.0, -0.0, -1e-300, -1e-17, -0.34657359, -0.34657360, -1.0, -700.0, -708.0, -708.39,
+                           -708.69, -708.7, -708.71, -745.0, -1e300, -inf, nan};
+  std::mt19937_64 gen(11);
+  for (int i = 0; i < 400000; ++i) {
+    const double u = std::generate_canonical<double, 53>(gen);
+    d.push_back(i % 2 ? -708.7 * u : -std::exp2(-60.0 * u));  // uniform, and log-uniform near 0
+  }
+  while (d.size() % BatchD::size) d.push_back(-2.0);
+  const double floor_term = m::exp_loss_sum_v(-708.7);
+  CHECK(floor_term > 0.0);
+  CHECK(floor_term < 2e-308);
+  double worst = 0;
+  alignas(64) double sum_v[BatchD::size], prob_v[BatchD::size], le0_v[BatchD::size], exact_v[BatchD::size];
+  for (std::size_t i = 0; i < d.size(); i += BatchD::size) {
+    const BatchD b = BatchD::load_unaligned(&d[i]);
+    m::exp_loss_sum_v(b).store_aligned(sum_v);
+    m::exp_loss_v(b).store_aligned(prob_v);
+    m::exp_le0_v(b).store_aligned(le0_v);
+    m::exp_v(b).store_aligned(exact_v);
+    for (std::size_t j = 0; j < BatchD::size; ++j) {
+      const double x = d[i + j];
+      INFO("d = " << x);
+      const double scalar_prob = m::exp_loss_v(x), scalar_sum = m::exp_loss_sum_v(x);
+      if (std::isnan(x)) {
+        CHECK((std::isnan(sum_v[j]) && std::isnan(prob_v[j]) && std::isnan(le0_v[j]) && std::isnan(scalar_prob) &&
+               std::isnan(scalar_sum)));
+      } else if (x < -708.7) {
+        CHECK(prob_v[j] == 0.0);
+        CHECK(scalar_prob == 0.0);
+        CHECK(le0_v[j] == 0.0);
+        CHECK(sum_v[j] > 0.0);
+        CHECK(sum_v[j] < 2e-308);
+      } else {
+        const long double want = std::exp(static_cast<long double>(x));
+        for (double got : {prob_v[j], scalar_prob, sum_v[j], scalar_sum})
+          worst = std::max(worst, double(std::fabs(static_cast<long double>(got) / want - 1)));
+        CHECK(sum_v[j] == prob_v[j]);
+        if (x >= -708.39) CHECK(le0_v[j] == exact_v[j]);  // a normal result: the 1-ulp exp's bits
+      }
+    }
+  }
+  INFO("worst relative error " << worst);
+  CHECK(worst < 1e-14);
+  WARN("f64 loss exp max relative error: " << worst);
 }

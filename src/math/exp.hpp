@@ -84,6 +84,35 @@ template <class V> inline V expf_normal(const V &x) {
   return expf_poly(expf_reduce(x, k)) * pow2k;
 }
 
+// f64: k = round(x / ln2) and 2^k for x whose 2^k is a normal double (-708.7 < x < 709.4):
+// the magic 1.5*2^52 + 1023 rounds k + bias into kb's low mantissa bits, as expf_split.
+template <class V> inline V expd_split(const V &x, V &pow2k) {
+  constexpr double magic = 6755399441056767.0;
+  const V kb = simd::fma(x, V(1.442695040888963407359924681001892137), V(magic));
+  pow2k = simd::as_float<V>(simd::shl(simd::as_int(kb), 52));
+  return kb - V(magic);
+}
+template <class V> inline V expd_reduce(const V &x, const V &k) {
+  const V r = simd::fma(k, V(-.69314718055966295651160180568695068359375), x);      // ln2_hi
+  return simd::fma(k, V(-.28235290563031577122588448175013436025525412068e-12), r);  // ln2_lo
+}
+// exp(r) on |r| <= ln2/2 from the Taylor coefficients 1/n!, n = Deg .. 2: 1 + r + r^2 P(r).
+// Deg 13: truncation < 0.05 ulp (the 1-ulp exp); Deg 11: < 6.3e-15 relative (the losses).
+template <int Deg, class V> inline V expd_poly(const V &r) {
+  double f = 1;
+  for (int n = 2; n <= Deg; ++n) f *= n;  // Deg!
+  V u = V(1.0 / f);
+  for (int n = Deg; n > 2; --n) u = simd::fma(u, r, V(1.0 / (f /= n)));  // 1/(n-1)!
+  return V(1.0) + simd::fma(r * r, u, r);
+}
+// exp(x) for x whose 2^k is a normal double (NaN gives NaN): one scaling, exact for normal
+// results and rounded once into the subnormals.
+template <int Deg, class V> inline V expd_normal(const V &x) {
+  V pow2k;
+  const V k = expd_split(x, pow2k);
+  return expd_poly<Deg>(expd_reduce(x, k)) * pow2k;
+}
+
 }  // namespace detail
 
 template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
@@ -98,28 +127,17 @@ template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
     const V y = detail::scale2(u, k);
     return simd::select(simd::isnan_v(x), x, y);
   } else {
+    // Whole vectors whose 2^k are all normal (nearly always): one scaling.
+    if (simd::all(simd::vabs(x) < V(708.0))) return detail::expd_normal<13>(x);
     const V xc = simd::vmin(simd::vmax(x, V(-746.0)), V(710.0));
     const V k = detail::round_int(xc * V(1.442695040888963407359924681001892137));
-    V r = simd::fma(k, V(-.69314718055966295651160180568695068359375), xc);      // ln2_hi
-    r = simd::fma(k, V(-.28235290563031577122588448175013436025525412068e-12), r);  // ln2_lo
-    // Taylor coefficients 1/n! (n = 13 .. 2): truncation < 0.05 ulp on |r| <= ln2/2.
-    V u = V(1.0 / 6227020800.0);
-    u = simd::fma(u, r, V(1.0 / 479001600.0));
-    u = simd::fma(u, r, V(1.0 / 39916800.0));
-    u = simd::fma(u, r, V(1.0 / 3628800.0));
-    u = simd::fma(u, r, V(1.0 / 362880.0));
-    u = simd::fma(u, r, V(1.0 / 40320.0));
-    u = simd::fma(u, r, V(1.0 / 5040.0));
-    u = simd::fma(u, r, V(1.0 / 720.0));
-    u = simd::fma(u, r, V(1.0 / 120.0));
-    u = simd::fma(u, r, V(1.0 / 24.0));
-    u = simd::fma(u, r, V(1.0 / 6.0));
-    u = simd::fma(u, r, V(0.5));
-    u = V(1.0) + simd::fma(r * r, u, r);
+    const V u = detail::expd_poly<13>(detail::expd_reduce(xc, k));
     const V y = detail::scale2(u, k);
     return simd::select(simd::isnan_v(x), x, y);
   }
 }
+
+inline constexpr double kExpLe0FloorF64 = -708.7;
 
 // exp(d) for d <= 0 (the shifted logits d = y - max of every softmax-family kernel).
 // Same polynomial and accuracy as exp_v where exp(d) >= 2^-126; smaller results are
@@ -130,8 +148,8 @@ template <class V> inline V exp_le0_v(const V &d) {
   if constexpr (std::is_same_v<T, float>) {
     return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
   } else {
-    // f64 keeps the full routine: its polynomial dominates the cost anyway.
-    return exp_v(d);
+    // Below -708.7, 2^k would not be a normal double: flushed (exp < 2^-1022).
+    return simd::select(d < V(kExpLe0FloorF64), V(0.0), detail::expd_normal<13>(d));
   }
 }
 
@@ -141,7 +159,8 @@ template <class V> inline V exp_le0_v(const V &d) {
 // less; the sum loops are bound by multiply-add throughput): relative error < 3.5e-6 on
 // [-87.3, 0] (tests/test_loss_exp.cpp), a third of the 1e-5 loss tolerance. The errors are
 // relative per term, so the loss and the softmax stay relatively accurate even where
-// lse - y_label is tiny. f64: exp_v.
+// lse - y_label is tiny. f64: the degree-11 polynomial (relative error < 1e-14, against
+// the 1e-11 loss tolerance), one scaling, the clamp and flush at -708.7.
 namespace detail {
 template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
   V pow2k;
@@ -167,34 +186,37 @@ template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 o
 }  // namespace detail
 
 // Where the f32 loss exp's clamp and flush to 0 start: exp(-87.3) = 1.2e-38 is normal.
+// (f64: kExpLe0FloorF64. Callers that test d >= kLossExpFloor for a row's range are
+// conservative for f64.)
 inline constexpr float kLossExpFloor = -87.3f;
+template <class T> inline constexpr T loss_exp_floor() { return std::is_same_v<T, float> ? T(kLossExpFloor) : T(kExpLe0FloorF64); }
 
 // The terms of a sum of exp: d < -87.3 (-inf included) is raised to -87.3, whose exp
 // (1.2e-38) vanishes next to the sum >= 1; one max instead of exp_loss_v's compare and
 // select. NaN gives NaN.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
-  if constexpr (std::is_same_v<simd::value_t<V>, float>)
-    return detail::expf_loss(simd::vmax_keep_nan(V(kLossExpFloor), d));
-  else return exp_v(d);
+  using T = simd::value_t<V>;
+  if constexpr (std::is_same_v<T, float>) return detail::expf_loss(simd::vmax_keep_nan(V(kLossExpFloor), d));
+  else return detail::expd_normal<11>(simd::vmax_keep_nan(V(loss_exp_floor<T>()), d));
 }
 // exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(d);
-  else return exp_v(d);
+  else return detail::expd_normal<11>(d);
 }
 
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
 // same computation).
 template <class V> XENT_ALWAYS_INLINE V exp_loss_from_sum_term(const V &d, const V &e) {
-  if constexpr (std::is_same_v<simd::value_t<V>, float>) return simd::select(d < V(kLossExpFloor), V(0.0f), e);
-  else return e;
+  using T = simd::value_t<V>;
+  return simd::select(d < V(loss_exp_floor<T>()), V(T(0)), e);
 }
 
 // The probabilities (softmax numerators): d < -87.3 gives exactly 0, so a masked class
 // (-inf) has a gradient of exactly 0. NaN gives NaN.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return exp_loss_from_sum_term(d, detail::expf_loss(d));
-  else return exp_v(d);
+  else return exp_loss_from_sum_term(d, detail::expd_normal<11>(d));
 }
 
 }  // namespace xent::XENT_ISA_NS::math
