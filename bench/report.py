@@ -105,6 +105,39 @@ def ratio_table(results):
     return lines
 
 
+# Each xent function and the peers that compute the same operation (1 thread).
+PEERS = [
+    (HEADLINE + ".loss", "f32", [("onednn", "softmax"), ("xnnpack", "softmax"), ("libtorch", "cross_entropy.mean.loss")]),
+    (HEADLINE + ".loss_grad", "f32", [("onednn", "softmax"), ("libtorch", "cross_entropy.mean.loss_grad")]),
+    (HEADLINE + ".loss", "bf16", [("libtorch", "cross_entropy.mean.loss")]),
+    (HEADLINE + ".loss_grad", "bf16", [("libtorch", "cross_entropy.mean.loss_grad")]),
+    ("softmax", "f32", [("onednn", "softmax"), ("xnnpack", "softmax")]),
+    ("log_softmax", "f32", [("onednn", "log_softmax")]),
+    ("exp", "f32", [("sleef", "exp_u10")]),
+    ("log", "f32", [("sleef", "log_u10")]),
+]
+
+
+def peer_table(results):
+    """Each xent function against the fastest peer on the same operation, L2 and vocab."""
+    shapes = ["L2", "vocab"]
+    lines = ["| xent function | dtype | " + " | ".join(f"{s}: xent / best peer (ratio)" for s in shapes) + " |",
+             "|" + "---|" * (len(shapes) + 2)]
+    for case, dtype, peers in PEERS:
+        cells = []
+        for s in shapes:
+            ns = value(results, "xent", case, dtype, s)
+            timed = [(value(results, impl, pcase, dtype, s), f"{impl} {pcase}") for impl, pcase in peers]
+            timed = [(t, name) for t, name in timed if t]
+            if not ns or not timed:
+                cells.append("—")
+                continue
+            best, name = min(timed)
+            cells.append(f"{fmt(ns)} / {fmt(best)} {name} ({best / ns:.2f}×)")
+        lines.append(f"| {case} | {dtype} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def targets(results):
     """(what, target, measured text, pass) for the issue's targets."""
     f32 = lambda impl, case, shape, t=1, field="ns": value(results, impl, case, "f32", shape, t, field)
@@ -177,6 +210,10 @@ def write_markdown(path, doc, results, command, outer):
         "Each cell: how many times faster than oneDNN softmax on the same shape / the fraction of the",
         "SIMD read bandwidth (100% = as fast as reading the logits once).", "",
     ] + ratio_table(results) + [
+        "", "## Each xent function against the best peer for the same operation (1 thread, ns/element)", "",
+        "Ratio > 1: xent is faster. The ISA path is this run's (`XENT_ISA` selects another: run the",
+        "script again with `XENT_ISA=avx2` on an AVX-512 machine for the AVX2 path).", "",
+    ] + peer_table(results) + [
         "", "## ns per element, 1 thread", "",
     ] + time_table(results, 1) + [
         "", "## ns per element, 2 threads (speedup over 1 thread in parentheses)", "",
