@@ -44,10 +44,14 @@ template <class T> struct KernelTable {
 // The 16-bit storage formats of the _bf16 / _f16 entry points (0: bfloat16, 1: binary16).
 enum class HalfFormat : int { bf16 = 0, f16 = 1, count };
 
-// Conversions of n values between a 16-bit format and float (src/kernels/half_convert.hpp).
+// Conversions of n values between a 16-bit format and float (src/kernels/half_convert.hpp),
+// and the one loss kernel that reads 16-bit rows itself: the sparse softmax CE's loss alone
+// for samples [s0, s1) of a call that passes plain_sparse_half_loss, x the 16-bit input
+// (src/kernels/sparse_half_rows.hpp).
 struct HalfConvert {
   void (*to_f32)(const uint16_t *h, float *f, int64_t n);
   void (*from_f32)(const float *f, uint16_t *h, int64_t n);  // round to nearest even
+  void (*sparse_loss_rows)(const uint16_t *x, const LossCall<float> &call, int64_t s0, int64_t s1);
 };
 
 struct KernelTables {

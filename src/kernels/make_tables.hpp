@@ -9,6 +9,7 @@
 #include "kernels/kernel_table.hpp"
 #include "kernels/nll_loss.hpp"
 #include "kernels/short_sparse_rows.hpp"
+#include "kernels/sparse_half_rows.hpp"
 #include "kernels/softmax_losses.hpp"
 #include "kernels/unary.hpp"
 
@@ -73,8 +74,10 @@ template <class Arch> KernelTables make_tables(const char *isa) {
   return KernelTables{isa,
                       make_table<simd::vec<float, Arch>>(),
                       make_table<simd::vec<double, Arch>>(),
-                      {{half::to_f32<Arch, Format::bf16>, half::from_f32<Arch, Format::bf16>},
-                       {half::to_f32<Arch, Format::f16>, half::from_f32<Arch, Format::f16>}}};
+                      {{half::to_f32<Arch, Format::bf16>, half::from_f32<Arch, Format::bf16>,
+                        sparse_half_loss_rows<simd::vec<float, Arch>, Format::bf16>},
+                       {half::to_f32<Arch, Format::f16>, half::from_f32<Arch, Format::f16>,
+                        sparse_half_loss_rows<simd::vec<float, Arch>, Format::f16>}}};
 }
 
 }  // namespace xent::XENT_ISA_NS::kern

@@ -118,6 +118,57 @@ inline void chunk_max_sumexp(const simd::value_t<V> *x, int64_t len, int64_t str
   chunk_sumexp_known_max<V, Math>(x, len, stride, xf, m, s);
 }
 
+// The rows of chunk_sumexp_next_max as it reads them: y = xf(x) over a contiguous row,
+// whole vectors at i and a padded tail. (16-bit rows have their own, kernels/sparse_half_rows.hpp.)
+template <class V, class Xf> struct FloatRow {
+  const simd::value_t<V> *p;
+  const Xf &xf;
+  XENT_ALWAYS_INLINE V load(int64_t i) const { return xf.apply(simd::load<V>(p + i)); }
+  XENT_ALWAYS_INLINE V tail(int64_t i, int64_t n, simd::value_t<V> pad) const {
+    return xf.apply(load_block<V>(p, i, n, 1, pad));
+  }
+  void prefetch(int64_t i) const { __builtin_prefetch(p + i); }
+};
+
+// chunk_sumexp_next_max on rows read through R (FloatRow, or a 16-bit row): x's sum with
+// row_reduce<V, 1>'s terms and order, and next's max and range (next valid).
+template <class V, class R>
+XENT_ALWAYS_INLINE void sumexp_next_max_rows(const R &x, const R &next, int64_t len, simd::value_t<V> m,
+                                             bool in_range, double &s, simd::value_t<V> &next_max,
+                                             bool &next_in_range) {
+  using T = simd::value_t<V>;
+  constexpr int64_t W = int64_t(simd::width_v<V>);
+  constexpr T ninf = -std::numeric_limits<T>::infinity(), inf = std::numeric_limits<T>::infinity();
+  const V mv(m);
+  const auto pass = [&](auto clamp) {
+    const auto term = [](const V &d) {
+      if constexpr (decltype(clamp)::value) return LossMath{}(d);
+      else return LossMath::in_range(d);
+    };
+    V a(T(0)), hi(ninf), lo(inf);
+    int64_t i = 0;
+    for (; i + W <= len; i += W) {
+      next.prefetch(i + len);  // the row after next, as row_reduce does one ahead
+      a += term(x.load(i) - mv);
+      const V y = next.load(i);
+      hi = simd::vmax(hi, y);
+      lo = simd::vmin(lo, y);
+    }
+    if (i < len) {
+      const auto valid = valid_lanes<V>(i, len);
+      a = a + simd::select(valid, term(x.tail(i, len, T(0)) - mv), V(T(0)));
+      const V y = next.tail(i, len, ninf);
+      hi = simd::vmax(hi, simd::select(valid, y, V(ninf)));
+      lo = simd::vmin(lo, simd::select(valid, y, V(inf)));
+    }
+    s = double(simd::hsum(a));
+    next_max = simd::hmax(hi);
+    next_in_range = std::isfinite(next_max) && simd::all(lo - V(next_max) >= V(T(math::kLossExpFloor)));
+  };
+  if (in_range) pass(std::false_type{});
+  else pass(std::true_type{});
+}
+
 // chunk_max_sumexp's sum pass over a contiguous row of one chunk whose max m is known
 // (found by the previous row's call), with the max of the next row of the same length
 // (next may be null) read in the same loop: the sum loop, bound by its multiply-adds,
@@ -132,9 +183,6 @@ template <class V, class Xf>
 inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t<V> *next, int64_t len,
                                   const Xf &xf, simd::value_t<V> m, bool in_range, double &s,
                                   simd::value_t<V> &next_max, bool &next_in_range) {
-  using T = simd::value_t<V>;
-  constexpr int64_t W = int64_t(simd::width_v<V>);
-  constexpr T ninf = -std::numeric_limits<T>::infinity(), inf = std::numeric_limits<T>::infinity();
   next_in_range = false;
   if (!next) {
     chunk_sumexp_known_max<V, LossMath>(x, len, 1, xf, m, s);
@@ -145,34 +193,8 @@ inline void chunk_sumexp_next_max(const simd::value_t<V> *x, const simd::value_t
     next_max = chunk_max<V>(next, len, 1, xf);
     return;
   }
-  const V mv(m);
-  const auto pass = [&](auto clamp) {
-    const auto term = [](const V &d) {
-      if constexpr (decltype(clamp)::value) return LossMath{}(d);
-      else return LossMath::in_range(d);
-    };
-    V a(T(0)), hi(ninf), lo(inf);
-    int64_t i = 0;
-    for (; i + W <= len; i += W) {
-      __builtin_prefetch(next + i + len);  // the row after next, as row_reduce does one ahead
-      a += term(xf.apply(simd::load<V>(x + i)) - mv);
-      const V y = xf.apply(simd::load<V>(next + i));
-      hi = simd::vmax(hi, y);
-      lo = simd::vmin(lo, y);
-    }
-    if (i < len) {
-      const auto valid = valid_lanes<V>(i, len);
-      a = a + simd::select(valid, term(xf.apply(load_block<V>(x, i, len, 1, T(0))) - mv), V(T(0)));
-      const V y = xf.apply(load_block<V>(next, i, len, 1, ninf));
-      hi = simd::vmax(hi, simd::select(valid, y, V(ninf)));
-      lo = simd::vmin(lo, simd::select(valid, y, V(inf)));
-    }
-    s = double(simd::hsum(a));
-    next_max = simd::hmax(hi);
-    next_in_range = std::isfinite(next_max) && simd::all(lo - V(next_max) >= V(T(math::kLossExpFloor)));
-  };
-  if (in_range) pass(std::false_type{});
-  else pass(std::true_type{});
+  sumexp_next_max_rows<V>(FloatRow<V, Xf>{x, xf}, FloatRow<V, Xf>{next, xf}, len, m, in_range, s, next_max,
+                          next_in_range);
 }
 
 // Online merge of (max, sum) pairs: (m, s) absorbs (mc, sc). NaN stays NaN.
