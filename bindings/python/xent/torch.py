@@ -15,6 +15,12 @@ must be of the input's dtype (or float32 weights). softmax / log_softmax give th
 dtype; their backward runs torch's formula in float32 and rounds. CUDA tensors raise TypeError. Gradients flow to the input only (not to
 targets or weights), as torch's own kernels do for class indices.
 
+Where torch has torch.library.custom_op (2.4+), cross_entropy, binary_cross_entropy_with_logits
+and sigmoid_focal_loss call the custom ops of xent._torch_ops instead (xent::sparse_ce_fwd and
+the like: the same C calls, with fake kernels so that torch.compile can trace them); the other
+functions, and every function on older torch (Debian's 1.13), are the autograd.Functions here.
+The custom-op path is untested on the development machine (torch 1.13).
+
 Differences from torch (docs/SEMANTICS.md): binary_cross_entropy clips p to
 [e^-100, 1 - e^-100] where torch clamps log(p) at -100: the same loss, but the gradient of a
 clipped probability is 0 where torch's is (p - t) / max(p (1 - p), 1e-12).
@@ -102,6 +108,10 @@ class _Loss(torch.autograd.Function):
         return _tensor(grad, input), None, None, None
 
 
+def _is_tensor_or_none(*ts):
+    return all(t is None or isinstance(t, torch.Tensor) for t in ts)
+
+
 def _reduction(reduction):
     if reduction not in ("none", "sum", "mean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -116,9 +126,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise TypeError("xent.torch.cross_entropy: size_average and reduce are deprecated in torch; use reduction")
     options = dict(reduction=_reduction(reduction), label_smoothing=float(label_smoothing),
                    class_weights=_weight(weight, "weight", input))
+    ops = _ops is not None and _is_tensor_or_none(weight)
     if target.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
-        return _Loss.apply(input, target.long() if target.dtype not in (torch.int64, torch.int32) else target,
-                                    "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
+        target = target.long() if target.dtype not in (torch.int64, torch.int32) else target
+        if ops:
+            return _ops.sparse_ce(input, target, weight, options["reduction"], ignore_index, label_smoothing)
+        return _Loss.apply(input, target, "sparse_softmax_ce_with_logits", dict(options, ignore_index=int(ignore_index)))
+    if ops:
+        return _ops.soft_ce(input, target, weight, options["reduction"], label_smoothing)
     return _Loss.apply(input, target, "softmax_ce_with_logits", options)
 
 
@@ -131,16 +146,24 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _Loss.apply(input, target, "nll_loss", options)
 
 
-def _elementwise(fname, input, target, weight, reduction, options):
+def _elementwise(fname, input, target, weight, reduction, options, op=None):
     """An element-wise loss; a weight that is not one value per class (the last axis of a
-    (N, C) input) is applied by torch around xent's per-element losses."""
+    (N, C) input) is applied by torch around xent's per-element losses. op: None, or the
+    custom op's caller op(input, target, per-class weight or None, reduction)."""
     reduction = _reduction(reduction)
     per_class = weight is not None and input.dim() == 2 and weight.numel() == input.shape[1] and \
         tuple(weight.shape) in ((input.shape[1],), (1, input.shape[1]))
+    if op is not None and not _is_tensor_or_none(weight):
+        op = None
     if weight is None or per_class:
+        if op is not None:
+            return op(input, target, weight, reduction)
         options = dict(options, reduction=reduction, class_weights=_weight(weight, "weight", input))
         return _Loss.apply(input, target, fname, options)
-    loss = _Loss.apply(input, target, fname, dict(options, reduction="none")) * weight
+    if op is not None:
+        loss = op(input, target, None, "none") * weight
+    else:
+        loss = _Loss.apply(input, target, fname, dict(options, reduction="none")) * weight
     return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 
 
@@ -151,8 +174,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise TypeError("xent.torch: size_average and reduce are deprecated in torch; use reduction")
     if input.dim() != 2 and (pos_weight is not None):
         raise TypeError("xent.torch.binary_cross_entropy_with_logits: pos_weight needs a (N, C) input")
+    op = None
+    if _ops is not None and _is_tensor_or_none(pos_weight):
+        def op(input, target, weight, reduction):
+            return _ops.sigmoid_ce(input, target, weight, pos_weight, reduction)
     return _elementwise("sigmoid_ce_with_logits", input, target, weight, reduction,
-                        dict(pos_weight=_weight(pos_weight, "pos_weight", input)))
+                        dict(pos_weight=_weight(pos_weight, "pos_weight", input)), op)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -164,6 +191,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
     """torchvision.ops.sigmoid_focal_loss: alpha < 0 means no alpha term."""
+    if _ops is not None:
+        return _ops.sigmoid_ce(inputs, targets, None, None, _reduction(reduction), float(gamma),
+                               float(alpha) if alpha >= 0 else -1.0)
     return _Loss.apply(inputs, targets, "sigmoid_ce_with_logits",
                         dict(reduction=_reduction(reduction), focal_gamma=float(gamma),
                              focal_alpha=float(alpha) if alpha >= 0 else -1.0))
@@ -205,3 +235,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         raise TypeError("xent.torch.log_softmax: pass dim")
     return _Softmax.apply(input if dtype is None else input.to(dtype), dim, True)
+
+
+# torch >= 2.4: the losses as torch.library custom ops (xent._torch_ops), used by the functions above
+_ops = None
+if hasattr(torch.library, "custom_op"):
+    from . import _torch_ops as _ops  # noqa: E402
