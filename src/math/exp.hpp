@@ -96,11 +96,11 @@ template <class V> XENT_ALWAYS_INLINE V expd_reduce(const V &x, const V &k) {
   const V r = simd::fma(k, V(-.69314718055966295651160180568695068359375), x);      // ln2_hi
   return simd::fma(k, V(-.28235290563031577122588448175013436025525412068e-12), r);  // ln2_lo
 }
-// exp(r) on |r| <= ln2/2 from the Taylor coefficients 1/n!, n = Deg .. 2: 1 + r + r^2 P(r),
+// exp(r) on |r| <= ln2/2 from the Taylor coefficients 1/n!, n = 13 .. 2: 1 + r + r^2 P(r),
 // P by Horner (Estrin's shorter chain measured no faster in the sum loops and 40% slower in
-// xent_exp on Zen 4 AVX2). Deg 13: truncation < 0.05 ulp (the 1-ulp exp); Deg 11: < 6.3e-15
-// relative (the losses).
-template <int Deg, class V> XENT_ALWAYS_INLINE V expd_poly(const V &r) {
+// xent_exp on Zen 4 AVX2). Truncation < 0.05 ulp.
+template <class V> XENT_ALWAYS_INLINE V expd_poly(const V &r) {
+  constexpr int Deg = 13;
   double f = 1;
   for (int n = 2; n <= Deg; ++n) f *= n;  // Deg!
   V u = V(1.0 / f);
@@ -109,10 +109,10 @@ template <int Deg, class V> XENT_ALWAYS_INLINE V expd_poly(const V &r) {
 }
 // exp(x) for x whose 2^k is a normal double (NaN gives NaN): one scaling, exact for normal
 // results and rounded once into the subnormals.
-template <int Deg, class V> XENT_ALWAYS_INLINE V expd_normal(const V &x) {
+template <class V> XENT_ALWAYS_INLINE V expd_normal(const V &x) {
   V pow2k;
   const V k = expd_split(x, pow2k);
-  return expd_poly<Deg>(expd_reduce(x, k)) * pow2k;
+  return expd_poly(expd_reduce(x, k)) * pow2k;
 }
 
 }  // namespace detail
@@ -130,10 +130,10 @@ template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
     return simd::select(simd::isnan_v(x), x, y);
   } else {
     // Whole vectors whose 2^k are all normal (nearly always): one scaling.
-    if (simd::all(simd::vabs(x) < V(708.0))) return detail::expd_normal<13>(x);
+    if (simd::all(simd::vabs(x) < V(708.0))) return detail::expd_normal(x);
     const V xc = simd::vmin(simd::vmax(x, V(-746.0)), V(710.0));
     const V k = detail::round_int(xc * V(1.442695040888963407359924681001892137));
-    const V u = detail::expd_poly<13>(detail::expd_reduce(xc, k));
+    const V u = detail::expd_poly(detail::expd_reduce(xc, k));
     const V y = detail::scale2(u, k);
     return simd::select(simd::isnan_v(x), x, y);
   }
@@ -151,7 +151,7 @@ template <class V> inline V exp_le0_v(const V &d) {
     return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
   } else {
     // Below -708.7, 2^k would not be a normal double: flushed (exp < 2^-1022).
-    return simd::select(d < V(kExpLe0FloorF64), V(0.0), detail::expd_normal<13>(d));
+    return simd::select(d < V(kExpLe0FloorF64), V(0.0), detail::expd_normal(d));
   }
 }
 
@@ -161,8 +161,9 @@ template <class V> inline V exp_le0_v(const V &d) {
 // less; the sum loops are bound by multiply-add throughput): relative error < 3.5e-6 on
 // [-87.3, 0] (tests/test_loss_exp.cpp), a third of the 1e-5 loss tolerance. The errors are
 // relative per term, so the loss and the softmax stay relatively accurate even where
-// lse - y_label is tiny. f64: the degree-11 polynomial (relative error < 1e-14, against
-// the 1e-11 loss tolerance), one scaling, the clamp and flush at -708.7.
+// lse - y_label is tiny. f64: exp_le0_v, the 1-ulp exp with one scaling and the flush at
+// -708.7 (the bits of the public kernels' exp, which the vocabulary-parallel functions
+// build on: their single-shard results equal the single-process loss bit for bit).
 namespace detail {
 template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
   V pow2k;
@@ -199,12 +200,12 @@ template <class T> inline constexpr T loss_exp_floor() { return std::is_same_v<T
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
   using T = simd::value_t<V>;
   if constexpr (std::is_same_v<T, float>) return detail::expf_loss(simd::vmax_keep_nan(V(kLossExpFloor), d));
-  else return detail::expd_normal<11>(simd::vmax_keep_nan(V(loss_exp_floor<T>()), d));
+  else return exp_le0_v(d);
 }
 // exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(d);
-  else return detail::expd_normal<11>(d);
+  else return detail::expd_normal(d);
 }
 
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
@@ -218,7 +219,7 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_from_sum_term(const V &d, const
 // (-inf) has a gradient of exactly 0. NaN gives NaN.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return exp_loss_from_sum_term(d, detail::expf_loss(d));
-  else return exp_loss_from_sum_term(d, detail::expd_normal<11>(d));
+  else return exp_le0_v(d);
 }
 
 }  // namespace xent::XENT_ISA_NS::math
