@@ -5,6 +5,8 @@
 // when K > 1 (sample weights vary along them).
 #pragma once
 
+#include <limits>
+
 #include "kernels/loss_call.hpp"
 #include "kernels/row_stats.hpp"
 #include "math/sigmoid.hpp"
@@ -53,11 +55,16 @@ template <class V> struct SigmoidElement {
     const V pw = sg.pw.template at<V>(i, sg.n, T(1));
     V e, l1p;
     softplus_parts(x, e, l1p);
-    const V sp_pos = simd::vmax(x, V(T(0))) + l1p;   // softplus(x)
-    const V sp_neg = simd::vmax(-x, V(T(0))) + l1p;  // softplus(-x)
     const V pwt = pw * t;
     const auto nan = simd::isnan_v(x);  // vmax may drop a NaN logit
-    loss = simd::select(nan, x, weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg));
+    if (!sg.pw.p && simd::all(simd::vabs(x) < V(std::numeric_limits<T>::infinity()))) {
+      // pos_weight 1, finite x: (1-t') softplus(x) + t' softplus(-x) = max(x, 0) - t' x + log1p(e).
+      loss = simd::fma(-t, x, simd::vmax(x, V(T(0)))) + l1p;
+    } else {  // infinite or NaN logits: a zero coefficient must zero its infinite softplus
+      const V sp_pos = simd::vmax(x, V(T(0))) + l1p;   // softplus(x)
+      const V sp_neg = simd::vmax(-x, V(T(0))) + l1p;  // softplus(-x)
+      loss = simd::select(nan, x, weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg));
+    }
     if constexpr (Grad) {
       const V d = V(T(1)) + e;
       const V sig = simd::select(x >= V(T(0)), V(T(1)) / d, e / d);
@@ -130,7 +137,8 @@ template <class V> struct BinaryElement {
   }
 };
 
-template <class V, bool Grad, class Element>
+// Weighted: class or sample weights given (without them w = 1, and weighting changes no bit).
+template <class V, bool Grad, bool Weighted, class Element>
 double elementwise_segment_as(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(simd::width_v<V>);
@@ -141,12 +149,15 @@ double elementwise_segment_as(const Segment<simd::value_t<V>> &sg, const Element
     for (int64_t i = c0; i < c1; i += W) {
       V loss, grad;
       el.template eval<Grad>(sg, i, loss, grad);
-      const V w = sg.cw.template at<V>(i, sg.n, T(1)) * sg.sw.template at<V>(i, sg.n, T(1));
-      loss = weighted(w, loss);
+      V w(T(1));
+      if constexpr (Weighted) {
+        w = sg.cw.template at<V>(i, sg.n, T(1)) * sg.sw.template at<V>(i, sg.n, T(1));
+        loss = weighted(w, loss);
+      }
       if (sg.loss) store_block(sg.loss, i, sg.n, 1, loss);
       acc += keep_valid(loss, i, c1);
       if constexpr (Grad) {
-        const V g = grad * (w * V(gscale));
+        const V g = grad * (Weighted ? w * V(gscale) : V(gscale));
         store_block(sg.grad, i, sg.n, 1, sg.dl.p ? g * sg.dl.template at<V>(i, sg.n, T(1)) : g);
       }
     }
@@ -159,7 +170,11 @@ double elementwise_segment_as(const Segment<simd::value_t<V>> &sg, const Element
 // when there is none.
 template <class V, class Element>
 double elementwise_segment(const Segment<simd::value_t<V>> &sg, const Element &el, simd::value_t<V> gscale) {
-  return sg.grad ? elementwise_segment_as<V, true>(sg, el, gscale) : elementwise_segment_as<V, false>(sg, el, gscale);
+  if (sg.cw.p || sg.sw.p)
+    return sg.grad ? elementwise_segment_as<V, true, true>(sg, el, gscale)
+                   : elementwise_segment_as<V, false, true>(sg, el, gscale);
+  return sg.grad ? elementwise_segment_as<V, true, false>(sg, el, gscale)
+                 : elementwise_segment_as<V, false, false>(sg, el, gscale);
 }
 
 // Rows b in [b0, b1) of an element-wise variant.
