@@ -47,11 +47,11 @@ template <class V> inline V scale2(const V &p, const V &k) {
 // exp(x) = exp(r) * 2^k for f32: k = round(x / ln2), r = x - k*ln2 in two steps (ln2_hi has
 // 16 bits, so k*ln2_hi is exact), exp(r) = 1 + r + r^2 P(r) with SLEEF's expf_u10
 // minimax P on |r| <= ln2/2.
-template <class V> inline V expf_reduce(const V &x, const V &k) {
+template <class V> XENT_ALWAYS_INLINE V expf_reduce(const V &x, const V &k) {
   V r = simd::fma(k, V(-0.693145751953125f), x);       // ln2_hi
   return simd::fma(k, V(-1.428606765330187045e-06f), r);  // ln2_lo
 }
-template <class V> inline V expf_poly(const V &r) {
+template <class V> XENT_ALWAYS_INLINE V expf_poly(const V &r) {
   V u = V(0.000198527617612853646278381f);
   u = simd::fma(u, r, V(0.00139304355252534151077271f));
   u = simd::fma(u, r, V(0.00833336077630519866943359f));
@@ -69,7 +69,7 @@ template <class V> inline V expf_reduced(const V &x, V &k) {
 // k = round(x / ln2) and 2^k, for x whose 2^k is a normal float (|x| < 88): k + bias is
 // rounded into the low mantissa bits of kb (magic = 1.5*2^23 + 127), so 2^k is kb's bits
 // shifted into the exponent field. NaN gives NaN in k.
-template <class V> inline V expf_split(const V &x, V &pow2k) {
+template <class V> XENT_ALWAYS_INLINE V expf_split(const V &x, V &pow2k) {
   constexpr float magic = 12583039.0f;
   const V kb = simd::fma(x, V(1.44269504088896341f), V(magic));
   pow2k = simd::as_float<V>(simd::shl(simd::as_int(kb), 23));
@@ -78,7 +78,7 @@ template <class V> inline V expf_split(const V &x, V &pow2k) {
 
 // exp(x) for x whose result is a normal float (-87.33 < x < 88.72; NaN gives NaN): one
 // scaling.
-template <class V> inline V expf_normal(const V &x) {
+template <class V> XENT_ALWAYS_INLINE V expf_normal(const V &x) {
   V pow2k;
   const V k = expf_split(x, pow2k);
   return expf_poly(expf_reduce(x, k)) * pow2k;
@@ -145,7 +145,7 @@ inline constexpr double kExpLe0FloorF64 = -708.7;
 // Same polynomial and accuracy as exp_v where exp(d) >= 2^-126; smaller results are
 // flushed to 0 (at most 1.2e-38 absolute, against a sum >= 1). NaN gives NaN.
 // No clamp, no two-step scaling, no NaN select: about half the work of exp_v.
-template <class V> inline V exp_le0_v(const V &d) {
+template <class V> XENT_ALWAYS_INLINE V exp_le0_v(const V &d) {
   using T = simd::value_t<V>;
   if constexpr (std::is_same_v<T, float>) {
     return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
