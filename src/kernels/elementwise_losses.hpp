@@ -57,13 +57,17 @@ template <class V> struct SigmoidElement {
     softplus_parts(x, e, l1p);
     const V pwt = pw * t;
     const auto nan = simd::isnan_v(x);  // vmax may drop a NaN logit
-    if (!sg.pw.p && simd::all(simd::vabs(x) < V(std::numeric_limits<T>::infinity()))) {
-      // pos_weight 1, finite x: (1-t') softplus(x) + t' softplus(-x) = max(x, 0) - t' x + log1p(e).
-      loss = simd::fma(-t, x, simd::vmax(x, V(T(0)))) + l1p;
-    } else {  // infinite or NaN logits: a zero coefficient must zero its infinite softplus
+    // pos_weight 1, finite x: (1-t') softplus(x) + t' softplus(-x) = max(x, 0) - t' x + log1p(e).
+    // Infinite and NaN lanes, and pos_weight, take the weighted form (a zero coefficient must
+    // zero its infinite softplus), chosen lane by lane: an element's value never depends on
+    // its neighbours (with targets outside [0, 1] the two forms overflow differently).
+    const auto finite = simd::vabs(x) < V(std::numeric_limits<T>::infinity());
+    if (!sg.pw.p) loss = simd::fma(-t, x, simd::vmax(x, V(T(0)))) + l1p;
+    if (sg.pw.p || !simd::all(finite)) {
       const V sp_pos = simd::vmax(x, V(T(0))) + l1p;   // softplus(x)
       const V sp_neg = simd::vmax(-x, V(T(0))) + l1p;  // softplus(-x)
-      loss = simd::select(nan, x, weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg));
+      const V weighted_form = simd::select(nan, x, weighted(V(T(1)) - t, sp_pos) + weighted(pwt, sp_neg));
+      loss = sg.pw.p ? weighted_form : simd::select(finite, loss, weighted_form);
     }
     if constexpr (Grad) {
       const V d = V(T(1)) + e;

@@ -505,23 +505,29 @@ Scales loss_scales(Variant v, const LossInputs<T, L> &in, const xent_options &o,
         for (int64_t c = 0; c < C; ++c) {
           const size_t i = size_t((b * C + c) * K + k);
           const double x = at(in.x, b, c, k), t = (1 - s) * at(in.t, b, c, k) + s / 2, w = cw(c) * w_s;
-          double ls, g;
+          double ls, g, raw;  // raw: the terms' size before the weight (what may overflow)
           if (v == Variant::sigmoid_ce_with_logits) {
             const double pw = in.pw.empty() ? 1.0 : double(in.pw[size_t(c)]);
-            ls = std::fabs(w) * (std::fabs(1 - t) + std::fabs(pw * t)) * (1 + std::fabs(x));
+            raw = (std::fabs(1 - t) + std::fabs(pw * t)) * (1 + std::fabs(x));
+            ls = std::fabs(w) * raw;
             g = std::fabs(1 + (pw - 1) * t) + std::fabs(pw * t);
           } else {
             const double q = std::clamp(x, eps, 1 - eps), rr = std::clamp(1 - x, eps, 1 - eps);
-            ls = std::fabs(w) * (std::fabs(t) * (1 + std::fabs(std::log(q))) + std::fabs(1 - t) * (1 + std::fabs(std::log(rr))));
+            raw = std::fabs(t) * (1 + std::fabs(std::log(q))) + std::fabs(1 - t) * (1 + std::fabs(std::log(rr)));
+            ls = std::fabs(w) * raw;
             g = std::fabs(t) / q + std::fabs(1 - t) / rr;
           }
           r.loss[i] = ls, r.unit[size_t(b)] += ls, r.grad[i] = std::fabs(w * gs) * g;
           // Targets outside [0, 1] or negative weights give terms of both signs; where they
           // can overflow, one path's -inf + inf (NaN) is another's finite sum (an FMA keeps
-          // max(x, 0) - x t finite): the row's sum is not compared.
+          // max(x, 0) - x t finite where the unfused scalar path's x t overflows): neither
+          // the element nor the row's sum is compared.
           const bool pw_negative = v == Variant::sigmoid_ce_with_logits && !in.pw.empty() && in.pw[size_t(c)] < 0;
-          if ((w < 0 || t < 0 || t > 1 || pw_negative) && !(ls < double(std::numeric_limits<T>::max()) / 4))
+          const double edge = double(std::numeric_limits<T>::max()) / 4;
+          if ((w < 0 || t < 0 || t > 1 || pw_negative) && !(ls < edge && raw < edge)) {
             mixed_overflow = true;
+            r.loss[i] = kLoose;
+          }
         }
         if (mixed_overflow) r.unit[size_t(b)] = kLoose;
         continue;
