@@ -78,6 +78,12 @@ inline xent_status run_loss_half(Variant v, LossCall<float> call, const HalfLoss
   const auto kernel = kernels<float>().loss_block[int(v)];
   const HalfConvert cv = active_tables().half[int(h.format)];
   const int threads = std::max(1, threads_for(call.B * row, requested_threads));
+  if (v == Variant::sparse_softmax_ce_with_logits && !h.grad && plain_sparse_half_loss(call)) {
+    // The loss alone, read straight from the 16-bit rows (no f32 tile); one span per thread.
+    parallel_blocks_tid(units, std::min<int64_t>(units, threads), threads,
+                        [&](int64_t, int64_t u0, int64_t u1, int) { cv.sparse_loss_rows(h.x, call, u0, u1); });
+    return XENT_OK;
+  }
   // A reduced loss keeps the f32 call's blocks, and one kernel call per block, so that its
   // sum is added in the same order (a block is a tile). Per-sample outputs do not depend
   // on the blocks: one span per thread, tiles of kHalfTileElements, and each kernel call
@@ -87,12 +93,6 @@ inline xent_status run_loss_half(Variant v, LossCall<float> call, const HalfLoss
   const int64_t tile_rows =
       call.reduce && units > 0 ? ((units + blocks - 1) / blocks + per_row - 1) / per_row + (per_row > 1 ? 1 : 0)
                                : std::max<int64_t>(1, kHalfTileElements / std::max<int64_t>(row, 1));
-  if (v == Variant::sparse_softmax_ce_with_logits && !h.grad && plain_sparse_half_loss(call)) {
-    // The loss alone, read straight from the 16-bit rows (no f32 tile); one span per thread.
-    parallel_blocks_tid(units, std::min<int64_t>(units, threads), threads,
-                        [&](int64_t, int64_t u0, int64_t u1, int) { cv.sparse_loss_rows(h.x, call, u0, u1); });
-    return XENT_OK;
-  }
   const int buffers = 1 + (h.targets ? 1 : 0) + (h.grad ? 1 : 0);
   HalfScratch scratch(units > 0 ? threads : 0, buffers, tile_rows * row);
   if (units > 0 && !scratch.ok()) return XENT_ERR_OUT_OF_MEMORY;

@@ -65,25 +65,39 @@ template <class Arch> constexpr bool is_avx2() {
   else return simd::detail::has_avx2_maskmov<xsimd::batch<float, Arch>>() && !is_avx512<Arch>();
 }
 
+template <Format fmt> inline float widen(uint16_t h) { return fmt == Format::f16 ? f16_to_f32(h) : bf16_to_f32(h); }
+
+// Whether Arch widens a whole vector of 16-bit values with the CPU's instructions
+// (widen_vector), and how many values that is.
+template <class Arch> constexpr int vector_widen_lanes() { return is_avx512<Arch>() ? 16 : is_avx2<Arch>() ? 8 : 0; }
+
+// The vector_widen_lanes<Arch>() values at h, widened (AVX-512 or AVX2 only).
+template <class Arch, Format fmt> XENT_ALWAYS_INLINE auto widen_vector(const uint16_t *h) {
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (is_avx512<Arch>()) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(h));
+    if constexpr (fmt == Format::f16) return _mm512_cvtph_ps(v);
+    else return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+  } else if constexpr (is_avx2<Arch>()) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(h));
+    if constexpr (fmt == Format::f16) return _mm256_cvtph_ps(v);
+    else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+  }
+#endif
+}
+
 // f[i] = h[i] as float, i < n.
 template <class Arch, Format fmt> void to_f32(const uint16_t *h, float *f, int64_t n) {
   int64_t i = 0;
 #if defined(__x86_64__) || defined(__i386__)
-  if constexpr (is_avx512<Arch>()) {
-    for (; i + 16 <= n; i += 16) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(h + i));
-      if constexpr (fmt == Format::f16) _mm512_storeu_ps(f + i, _mm512_cvtph_ps(v));
-      else _mm512_storeu_ps(f + i, _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16)));
-    }
-  } else if constexpr (is_avx2<Arch>()) {
-    for (; i + 8 <= n; i += 8) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(h + i));
-      if constexpr (fmt == Format::f16) _mm256_storeu_ps(f + i, _mm256_cvtph_ps(v));
-      else _mm256_storeu_ps(f + i, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16)));
-    }
+  constexpr int64_t L = vector_widen_lanes<Arch>();
+  if constexpr (L == 16) {
+    for (; i + L <= n; i += L) _mm512_storeu_ps(f + i, widen_vector<Arch, fmt>(h + i));
+  } else if constexpr (L == 8) {
+    for (; i + L <= n; i += L) _mm256_storeu_ps(f + i, widen_vector<Arch, fmt>(h + i));
   }
 #endif
-  for (; i < n; ++i) f[i] = fmt == Format::f16 ? f16_to_f32(h[i]) : bf16_to_f32(h[i]);
+  for (; i < n; ++i) f[i] = widen<fmt>(h[i]);
 }
 
 // h[i] = f[i] rounded to nearest even, i < n.

@@ -22,26 +22,16 @@ static_assert(kSumChunk == 4096, "plain_sparse_half_loss (kernels/loss_call.hpp)
 template <class V> struct arch_of { using type = typename V::arch_type; };
 template <> struct arch_of<float> { using type = simd::scalar_arch; };
 
-// A 16-bit row read as floats: whole vectors with the CPU's conversion where it has one,
-// else (and for tails) through a buffer.
+// A 16-bit row read as floats: whole vectors with the CPU's conversion where it has one
+// (half::widen_vector), else (and for tails) through a buffer.
 template <class V, half::Format F> struct HalfRow {
   using Arch = typename arch_of<V>::type;
   static constexpr int64_t W = int64_t(simd::width_v<V>);
   const uint16_t *p;
-  static float widen(uint16_t h) { return F == half::Format::f16 ? half::f16_to_f32(h) : half::bf16_to_f32(h); }
+  static float widen(uint16_t h) { return half::widen<F>(h); }
   XENT_ALWAYS_INLINE V load(int64_t i) const {
-#if defined(__x86_64__) || defined(__i386__)
-    if constexpr (half::is_avx512<Arch>()) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + i));
-      if constexpr (F == half::Format::f16) return _mm512_cvtph_ps(v);
-      else return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
-    } else if constexpr (half::is_avx2<Arch>()) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
-      if constexpr (F == half::Format::f16) return _mm256_cvtph_ps(v);
-      else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
-    }
-#endif
-    return tail(i, i + W, 0.0f);
+    if constexpr (half::vector_widen_lanes<Arch>() == W) return half::widen_vector<Arch, F>(p + i);
+    else return tail(i, i + W, 0.0f);
   }
   XENT_ALWAYS_INLINE V tail(int64_t i, int64_t n, float pad) const {
     alignas(64) float buf[W];
