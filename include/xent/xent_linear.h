@@ -31,6 +31,7 @@
 #define XENT_XENT_LINEAR_H
 
 #include "xent/xent.h"
+#include "xent/xent_vocab_parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,59 @@ XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64(const double *hi
 XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64_i32(const double *hidden, const double *weight,
     const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
     const double *dloss, const double *lse, double *d_hidden, double *d_weight, double *d_bias);
+
+/* ---- Vocabulary-parallel form (docs/LINEAR.md, "Vocabulary-parallel form"): weight and
+ * bias sharded by rows over the processes of a group as the logits are in
+ * xent_vocab_parallel.h: this process holds weight[class_offset : class_offset +
+ * shard_classes] (shard_classes, h) and the same rows of bias (or NULL on every process).
+ * Collective: every process calls it with the same hidden, labels, n, h, classes and opts
+ * (class_weights: the whole [classes] vector) and its own shard; the shards tile
+ * [0, classes) (xent_vocab_parallel_shard gives the even split). The loss is the same on
+ * every process; d_weight (shard_classes, h) and d_bias (shard_classes) are this shard's
+ * gradients; d_hidden (n, h), a sum over the shards, is all-reduced so that every process
+ * holds the whole gradient. Options: those of the vocabulary-parallel functions
+ * (logit_softcap, focal and Poly-1 are not supported there); opts->lse_out must be NULL.
+ * Messages through comm->allreduce, per 256-token chunk: the row maxima (MAX) and 2 or 3
+ * row sums (SUM) of the chunk, O(n) values in all; then n * h values for d_hidden (when
+ * asked). Before any of them, 8 values by which every process learns that every other
+ * passed its checks and holds a consistent shard (else all return an error: no deadlock).
+ * Errors: as the forward above, checked before any message, nothing written; a failing
+ * collective (XENT_ERR_INTERNAL) after that may leave the outputs partly written. */
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_f32(const float *hidden, const float *weight,
+    const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, const xent_collective *comm, float *loss, float *d_hidden,
+    float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_f32_i32(const float *hidden, const float *weight,
+    const float *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, const xent_collective *comm, float *loss, float *d_hidden,
+    float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_f64(const double *hidden, const double *weight,
+    const double *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, const xent_collective *comm, double *loss, double *d_hidden,
+    double *d_weight, double *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_f64_i32(const double *hidden,
+    const double *weight, const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, const xent_collective *comm, double *loss,
+    double *d_hidden, double *d_weight, double *d_bias);
+/* Its backward for an upstream dloss (NONE: n values; SUM / MEAN: one scalar): the gradients
+ * of sum_i dloss_i * loss_i or of dloss * loss, as xent_linear_sparse_softmax_ce_backward_*
+ * but without a saved lse (the row statistics are recomputed: the messages of the forward). */
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_backward_f32(const float *hidden,
+    const float *weight, const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, const xent_collective *comm,
+    const float *dloss, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_backward_f32_i32(const float *hidden,
+    const float *weight, const float *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, const xent_collective *comm,
+    const float *dloss, float *d_hidden, float *d_weight, float *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_backward_f64(const double *hidden,
+    const double *weight, const double *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, const xent_collective *comm,
+    const double *dloss, double *d_hidden, double *d_weight, double *d_bias);
+XENT_API xent_status xent_linear_vocab_parallel_sparse_softmax_ce_backward_f64_i32(const double *hidden,
+    const double *weight, const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, const xent_collective *comm,
+    const double *dloss, double *d_hidden, double *d_weight, double *d_bias);
 
 #ifdef __cplusplus
 }

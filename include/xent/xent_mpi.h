@@ -26,6 +26,7 @@
 
 #include <mpi.h>
 
+#include "xent_linear.h"
 #include "xent_vocab_parallel.h"
 
 #ifdef __cplusplus
@@ -44,6 +45,45 @@ XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f64(const double *sh
 XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f64_i32(const double *shard, const int32_t *labels,
     int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
     MPI_Comm comm, double *loss, double *grad);
+
+/* The vocabulary-parallel fused linear loss of xent_linear.h over MPI: every process of
+ * comm holds the rows [class_offset, class_offset + shard_classes) of weight (and bias),
+ * the same hidden, labels and opts; the arguments and results are those of
+ * xent_linear_vocab_parallel_sparse_softmax_ce_* (xent_linear.h) with comm's
+ * MPI_Allreduce as the collective (MPI_IN_PLACE; counts over INT_MAX are split). The
+ * processes agree on their checks before any data message, as above. */
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_f32(const float *hidden, const float *weight,
+    const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, float *loss, float *d_hidden, float *d_weight,
+    float *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_f32_i32(const float *hidden, const float *weight,
+    const float *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, float *loss, float *d_hidden, float *d_weight,
+    float *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_f64(const double *hidden, const double *weight,
+    const double *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, double *loss, double *d_hidden, double *d_weight,
+    double *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_f64_i32(const double *hidden, const double *weight,
+    const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, double *loss, double *d_hidden, double *d_weight,
+    double *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_backward_f32(const float *hidden, const float *weight,
+    const float *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, const float *dloss, float *d_hidden,
+    float *d_weight, float *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_backward_f32_i32(const float *hidden, const float *weight,
+    const float *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, const float *dloss, float *d_hidden,
+    float *d_weight, float *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_backward_f64(const double *hidden, const double *weight,
+    const double *bias, const int64_t *labels, int64_t n, int64_t h, int64_t shard_classes, int64_t class_offset,
+    int64_t classes, const xent_options *opts, MPI_Comm comm, const double *dloss, double *d_hidden,
+    double *d_weight, double *d_bias);
+XENT_API xent_status xent_mpi_linear_sparse_softmax_ce_backward_f64_i32(const double *hidden,
+    const double *weight, const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t shard_classes,
+    int64_t class_offset, int64_t classes, const xent_options *opts, MPI_Comm comm, const double *dloss,
+    double *d_hidden, double *d_weight, double *d_bias);
 
 #ifdef __cplusplus
 } /* extern "C" */

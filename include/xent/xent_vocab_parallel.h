@@ -124,6 +124,22 @@ XENT_API xent_status xent_vocab_parallel_grad_f64_i32(const double *shard, const
 XENT_API xent_status xent_vocab_parallel_shard(int64_t classes, int64_t parts, int64_t part,
                                                int64_t *class_offset, int64_t *shard_classes);
 
+/* ---- A collective, for the calls that run the whole protocol themselves
+ * (xent_linear_vocab_parallel_* in xent_linear.h): the caller's all-reduce over the
+ * processes of its group (MPI, NCCL, gloo, a thread barrier), as a plain C callback.
+ * allreduce: buffer[0 : count] becomes, on every process, the SUM or MAX over the processes
+ *   of their buffer[0 : count], in place. Every process makes the same calls in the same
+ *   order with the same count, type and op. count may exceed INT_MAX (a gradient of n * h
+ *   values): a library whose counts are int splits it. MAX need not propagate NaN. Returns
+ *   0 on success; anything else makes the xent call return XENT_ERR_INTERNAL.
+ * context: passed through untouched (the communicator). */
+typedef enum xent_collective_op { XENT_COLLECTIVE_SUM = 0, XENT_COLLECTIVE_MAX = 1 } xent_collective_op;
+typedef enum xent_collective_type { XENT_COLLECTIVE_F32 = 0, XENT_COLLECTIVE_F64 = 1 } xent_collective_type;
+typedef struct xent_collective {
+  int (*allreduce)(void *context, void *buffer, int64_t count, xent_collective_type type, xent_collective_op op);
+  void *context;
+} xent_collective;
+
 /* For drivers of the protocol over a collective library (xent_mpi uses it): records
  * "fn: message" as this thread's xent_last_error() and returns status. */
 XENT_API xent_status xent_vocab_parallel_set_error(xent_status status, const char *fn, const char *message);

@@ -24,11 +24,13 @@ finish() {
 
 "$ROOT/scripts/lib/ensure-packages.sh" libopenmpi-dev openmpi-bin || fail "could not install libopenmpi-dev openmpi-bin"
 
-mpi_test=tests/mpi/xent_test_vocab_parallel
+mpi_tests="tests/mpi/xent_test_vocab_parallel tests/mpi/xent_test_linear_vocab_parallel"
 single_test=tests/vocab/xent_test_vocab_parallel_single
 example=mpi/xent_mpi_vocab_parallel
 build="$BUILD_DIR"
-if [ ! -x "$build/$mpi_test" ] || [ ! -x "$build/$single_test" ]; then
+missing=0
+for t in $mpi_tests $single_test; do [ -x "$build/$t" ] || missing=1; done
+if [ "$missing" -eq 1 ]; then
   build="$(dirname "$BUILD_DIR")/build-mpi"
   echo "building the vocabulary-parallel targets in $build"
   if [ ! -f "$build/build.ninja" ] &&
@@ -37,7 +39,7 @@ if [ ! -x "$build/$mpi_test" ] || [ ! -x "$build/$single_test" ]; then
     fail "meson setup $build"
     finish
   fi
-  if ! ninja -C "$build" "$mpi_test" "$single_test" "$example" >"$build.ninja.log" 2>&1; then
+  if ! ninja -C "$build" $mpi_tests "$single_test" "$example" >"$build.ninja.log" 2>&1; then
     grep -E "error|FAILED" "$build.ninja.log" | head -30
     fail "ninja -C $build (MPI targets)"
     finish
@@ -49,20 +51,22 @@ fi
 export OMP_NUM_THREADS=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 mpirun_() { timeout 300 mpirun -np "$1" --oversubscribe --allow-run-as-root "${@:2}"; }
 
-for np in 2 4; do
-  echo "=== $mpi_test, mpirun -np $np"
-  log="$(mktemp)"
-  mpirun_ "$np" "$build/$mpi_test" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)"
-  rm -f "$log"
-  if [ -z "$summary" ]; then
-    fail "$mpi_test -np $np printed no summary (exit $rc)"
-    continue
-  fi
-  read -r p _ f _ <<<"${summary//,/}"
-  passed=$((passed + p)) failed=$((failed + f))
-  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "$mpi_test -np $np exited $rc"
+for mpi_test in $mpi_tests; do
+  for np in 2 4; do
+    echo "=== $mpi_test, mpirun -np $np"
+    log="$(mktemp)"
+    mpirun_ "$np" "$build/$mpi_test" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)"
+    rm -f "$log"
+    if [ -z "$summary" ]; then
+      fail "$mpi_test -np $np printed no summary (exit $rc)"
+      continue
+    fi
+    read -r p _ f _ <<<"${summary//,/}"
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "$mpi_test -np $np exited $rc"
+  done
 done
 
 echo "=== $example, mpirun -np 2"

@@ -1,0 +1,36 @@
+// The steps of include/xent/xent_vocab_parallel.h by element and label type, for C++
+// drivers of the protocol (xent_mpi, the vocabulary-parallel linear loss): Steps<T, L>
+// names the C entry points of one type pair.
+#pragma once
+
+#include "xent/xent_vocab_parallel.h"
+
+namespace xent::vocab {
+
+template <class T, class L> struct Steps;
+template <> struct Steps<float, int64_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f32;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f32;
+  static constexpr auto loss = xent_vocab_parallel_loss_f32;
+  static constexpr auto grad = xent_vocab_parallel_grad_f32;
+};
+template <> struct Steps<float, int32_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f32_i32;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f32;
+  static constexpr auto loss = xent_vocab_parallel_loss_f32_i32;
+  static constexpr auto grad = xent_vocab_parallel_grad_f32_i32;
+};
+template <> struct Steps<double, int64_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f64;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f64;
+  static constexpr auto loss = xent_vocab_parallel_loss_f64;
+  static constexpr auto grad = xent_vocab_parallel_grad_f64;
+};
+template <> struct Steps<double, int32_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f64_i32;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f64;
+  static constexpr auto loss = xent_vocab_parallel_loss_f64_i32;
+  static constexpr auto grad = xent_vocab_parallel_grad_f64_i32;
+};
+
+}  // namespace xent::vocab
