@@ -10,8 +10,8 @@
 
 namespace {
 
-// The typed steps of xent_vocab_parallel.h for one element and label type.
-template <class T, class L> struct Steps;
+// The typed steps of xent_vocab_parallel.h for one shard element and label type.
+template <class S, class L> struct Steps;
 template <> struct Steps<float, int64_t> {
   static constexpr auto forward = xent_vocab_parallel_forward_f32;
   static constexpr auto loss = xent_vocab_parallel_loss_f32;
@@ -27,6 +27,22 @@ template <> struct Steps<double, int64_t> {
 template <> struct Steps<double, int32_t> {
   static constexpr auto forward = xent_vocab_parallel_forward_f64_i32;
   static constexpr auto loss = xent_vocab_parallel_loss_f64_i32;
+};
+template <> struct Steps<xent_bf16, int64_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_bf16;
+  static constexpr auto loss = xent_vocab_parallel_loss_bf16;
+};
+template <> struct Steps<xent_bf16, int32_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_bf16_i32;
+  static constexpr auto loss = xent_vocab_parallel_loss_bf16_i32;
+};
+template <> struct Steps<xent_f16, int64_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f16;
+  static constexpr auto loss = xent_vocab_parallel_loss_f16;
+};
+template <> struct Steps<xent_f16, int32_t> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f16_i32;
+  static constexpr auto loss = xent_vocab_parallel_loss_f16_i32;
 };
 inline xent_status rescale(float *p, const float *m, int64_t b) { return xent_vocab_parallel_rescale_f32(p, m, b); }
 inline xent_status rescale(double *p, const double *m, int64_t b) { return xent_vocab_parallel_rescale_f64(p, m, b); }
@@ -50,9 +66,10 @@ xent_status mpi_error(const char *fn, const char *call, int rc) {
 
 // Steps 1-4 agree first: every process's status, and that batch, classes and the shard
 // sizes are consistent, travel in one small SUM, so all processes return together.
-template <class T, class L>
-xent_status run(const char *fn, const T *shard, const L *labels, int64_t batch, int64_t shard_classes,
-                int64_t offset, int64_t classes, const xent_options *opts, MPI_Comm comm, T *loss, T *grad) {
+// S: shard and grad; T: partials and loss (float for 16-bit shards: MPI_FLOAT messages).
+template <class T, class L, class S>
+xent_status run(const char *fn, const S *shard, const L *labels, int64_t batch, int64_t shard_classes,
+                int64_t offset, int64_t classes, const xent_options *opts, MPI_Comm comm, T *loss, S *grad) {
   if (comm == MPI_COMM_NULL) return xent_vocab_parallel_set_error(XENT_ERR_INVALID_ARGUMENT, fn, "comm is MPI_COMM_NULL");
   int procs = 0;
   if (int rc = MPI_Comm_size(comm, &procs)) return mpi_error(fn, "MPI_Comm_size", rc);
@@ -74,7 +91,7 @@ xent_status run(const char *fn, const T *shard, const L *labels, int64_t batch, 
     }
   }
   T *partials = scratch.data(), *global_max = partials + XENT_VP_FIELDS * rows;
-  if (!local) local = Steps<T, L>::forward(shard, labels, batch, shard_classes, offset, classes, opts, partials);
+  if (!local) local = Steps<S, L>::forward(shard, labels, batch, shard_classes, offset, classes, opts, partials);
 
   int64_t mine[4] = {local != XENT_OK, shard_classes, batch, classes}, all[4];
   if (int rc = MPI_Allreduce(mine, all, 4, MPI_INT64_T, MPI_SUM, comm)) return mpi_error(fn, "MPI_Allreduce", rc);
@@ -97,15 +114,16 @@ xent_status run(const char *fn, const T *shard, const L *labels, int64_t batch, 
   const int fields = opts && opts->label_smoothing != 0 ? 3 : 2;
   if (int rc = MPI_Allreduce(MPI_IN_PLACE, partials + XENT_VP_SUMEXP * rows, fields * B, mpi_type(T()), MPI_SUM, comm))
     return mpi_error(fn, "MPI_Allreduce (SUM)", rc);
-  return Steps<T, L>::loss(shard, partials, labels, batch, shard_classes, offset, classes, opts, loss, grad);
+  return Steps<S, L>::loss(shard, partials, labels, batch, shard_classes, offset, classes, opts, loss, grad);
 }
 
 }  // namespace
 
-#define XENT_MPI_ENTRY(T, suffix, L, lsuffix)                                                               \
+// S: shard and grad; T: loss.
+#define XENT_MPI_ENTRY(S, T, suffix, L, lsuffix)                                                            \
   XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_##suffix##lsuffix(                            \
-      const T *shard, const L *labels, int64_t batch, int64_t shard_classes, int64_t class_offset,          \
-      int64_t classes, const xent_options *opts, MPI_Comm comm, T *loss, T *grad) {                         \
+      const S *shard, const L *labels, int64_t batch, int64_t shard_classes, int64_t class_offset,          \
+      int64_t classes, const xent_options *opts, MPI_Comm comm, T *loss, S *grad) {                         \
     try {                                                                                                   \
       return run("xent_mpi_sparse_softmax_ce_with_logits_" #suffix #lsuffix, shard, labels, batch,          \
                  shard_classes, class_offset, classes, opts, comm, loss, grad);                             \
@@ -116,8 +134,12 @@ xent_status run(const char *fn, const T *shard, const L *labels, int64_t batch, 
   }
 
 extern "C" {
-XENT_MPI_ENTRY(float, f32, int64_t, )
-XENT_MPI_ENTRY(float, f32, int32_t, _i32)
-XENT_MPI_ENTRY(double, f64, int64_t, )
-XENT_MPI_ENTRY(double, f64, int32_t, _i32)
+XENT_MPI_ENTRY(float, float, f32, int64_t, )
+XENT_MPI_ENTRY(float, float, f32, int32_t, _i32)
+XENT_MPI_ENTRY(double, double, f64, int64_t, )
+XENT_MPI_ENTRY(double, double, f64, int32_t, _i32)
+XENT_MPI_ENTRY(xent_bf16, float, bf16, int64_t, )
+XENT_MPI_ENTRY(xent_bf16, float, bf16, int32_t, _i32)
+XENT_MPI_ENTRY(xent_f16, float, f16, int64_t, )
+XENT_MPI_ENTRY(xent_f16, float, f16, int32_t, _i32)
 }

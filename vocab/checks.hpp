@@ -18,16 +18,18 @@ using capi::fail;
 
 enum class Step { forward, loss, grad };
 
-// One call's arguments; pointers a step does not take are null.
-template <class T, class L> struct Args {
+// One call's arguments; pointers a step does not take are null. S: the element type of
+// shard and grad; T: that of the math, partials, loss and options (float for 16-bit S).
+template <class T, class L, class S = T> struct Args {
   const char *fn;
   Step step;
-  const T *shard;
+  const S *shard;
   const T *combined;
   const L *labels;
   int64_t batch, shard_classes, offset, classes;
   const xent_options *opts;
-  T *partials, *loss, *grad;
+  T *partials, *loss;
+  S *grad;
 };
 
 // What the checks found out: the options, and MEAN's divisor, the sum over counted rows
@@ -37,7 +39,7 @@ struct Checked {
   double denominator;
 };
 
-template <class T, class L> xent_status check_pointers(const Args<T, L> &a) {
+template <class T, class L, class S> xent_status check_pointers(const Args<T, L, S> &a) {
   const bool need_shard = a.step != Step::loss || a.grad;
   if (need_shard && !a.shard)
     return fail(XENT_ERR_NULL_POINTER, a.fn, "shard is NULL%s", a.step == Step::loss ? " (grad is not)" : "");
@@ -50,7 +52,7 @@ template <class T, class L> xent_status check_pointers(const Args<T, L> &a) {
 }
 
 // The shard [class_offset, class_offset + shard_classes) must lie in [0, classes).
-template <class T, class L> xent_status check_shapes(const Args<T, L> &a, const xent_options &o) {
+template <class T, class L, class S> xent_status check_shapes(const Args<T, L, S> &a, const xent_options &o) {
   if (a.batch < 0) return fail(XENT_ERR_INVALID_SHAPE, a.fn, "batch = %lld is negative", (long long)a.batch);
   if (a.classes < 1)
     return fail(XENT_ERR_INVALID_SHAPE, a.fn, "classes = %lld must be at least 1", (long long)a.classes);
@@ -63,7 +65,7 @@ template <class T, class L> xent_status check_shapes(const Args<T, L> &a, const 
   if (o.inner < 1)
     return fail(XENT_ERR_INVALID_SHAPE, a.fn, "opts->inner = %lld must be at least 1", (long long)o.inner);
   int64_t n = 0;
-  if (xent_status s = capi::element_count(a.fn, "batch * shard_classes", a.batch, a.shard_classes, 1, sizeof(T), &n))
+  if (xent_status s = capi::element_count(a.fn, "batch * shard_classes", a.batch, a.shard_classes, 1, sizeof(S), &n))
     return s;
   return capi::element_count(a.fn, "XENT_VP_FIELDS * batch", XENT_VP_FIELDS, a.batch, 1, sizeof(T), &n);
 }
@@ -83,13 +85,13 @@ inline xent_status check_vocab_options(const char *fn, const xent_options &o) {
   return XENT_OK;
 }
 
-template <class T, class L> xent_status check_overlap(const Args<T, L> &a, const xent_options &o) {
-  const std::size_t z = sizeof(T), B = std::size_t(a.batch), n = B * std::size_t(a.shard_classes);
+template <class T, class L, class S> xent_status check_overlap(const Args<T, L, S> &a, const xent_options &o) {
+  const std::size_t z = sizeof(T), zs = sizeof(S), B = std::size_t(a.batch), n = B * std::size_t(a.shard_classes);
   const std::size_t n_loss = o.reduction == XENT_REDUCTION_NONE ? B : 1;
   return capi::check_no_alias(
       a.fn,
-      {{"partials", a.partials, XENT_VP_FIELDS * B * z}, {"loss", a.loss, n_loss * z}, {"grad", a.grad, n * z}},
-      {{"shard", a.shard, n * z},
+      {{"partials", a.partials, XENT_VP_FIELDS * B * z}, {"loss", a.loss, n_loss * z}, {"grad", a.grad, n * zs}},
+      {{"shard", a.shard, n * zs},
        {"combined", a.combined, XENT_VP_FIELDS * B * z},
        {"labels", a.labels, B * sizeof(L)},
        {"opts->class_weights", o.class_weights, std::size_t(a.classes) * z},
@@ -97,7 +99,7 @@ template <class T, class L> xent_status check_overlap(const Args<T, L> &a, const
       a.grad);
 }
 
-template <class T, class L> xent_status check(const Args<T, L> &a, Checked *out) {
+template <class T, class L, class S> xent_status check(const Args<T, L, S> &a, Checked *out) {
   if (xent_status s = check_pointers(a)) return s;
   const xent_options *o = nullptr;
   if (xent_status s = capi::read_options(a.fn, a.opts, &out->o, &o)) return s;

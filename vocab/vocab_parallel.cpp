@@ -9,6 +9,7 @@
 #include "driver/threads.hpp"
 #include "vocab/checks.hpp"
 #include "vocab/rows.hpp"
+#include "vocab/shard_rows.hpp"
 
 namespace xent::vocab {
 
@@ -17,13 +18,17 @@ namespace {
 // Field f of the (XENT_VP_FIELDS, batch) partials.
 template <class T> T *field(T *p, int f, int64_t batch) { return p + int64_t(f) * batch; }
 
-template <class T, class L> bool owns(const Args<T, L> &a, int64_t label) {
+template <class T, class L, class S> bool owns(const Args<T, L, S> &a, int64_t label) {
   return label >= a.offset && label < a.offset + a.shard_classes;
 }
 
+xent_status fail_scratch(const char *fn) {
+  return fail(XENT_ERR_OUT_OF_MEMORY, fn, "could not allocate the f32 scratch of the 16-bit conversion");
+}
+
 // Step 1: (max, sumexp) by the lse_partial kernel, then the label logit and the weighted
-// logit sum of each row.
-template <class T, class L> xent_status forward(const Args<T, L> &a) {
+// logit sum of each row (16-bit shards: of the rows widened, a tile at a time).
+template <class T, class L, class S> xent_status forward(const Args<T, L, S> &a) {
   return capi::guarded(a.fn, [&]() -> xent_status {
     Checked c;
     if (xent_status s = check(a, &c)) return s;
@@ -32,15 +37,21 @@ template <class T, class L> xent_status forward(const Args<T, L> &a) {
     const bool smoothing = c.o.label_smoothing != 0;
     T *p = a.partials;
     const auto lse_rows = kernels<T>().lse_rows;
-    parallel_blocks(B, threads_for(B * n, c.o.num_threads), [&](int64_t, int64_t r0, int64_t r1) {
-      lse_rows(a.shard, r0, r1, n, field(p, XENT_VP_MAX, B), field(p, XENT_VP_SUMEXP, B), nullptr, 1);
-      for (int64_t r = r0; r < r1; ++r) {
-        const T *x = a.shard + r * n;
-        const int64_t l = int64_t(a.labels[r]);
-        const bool mine = l != c.o.ignore_index && owns(a, l);
-        field(p, XENT_VP_LABEL_LOGIT, B)[r] = mine ? x[l - a.offset] : T(0);
-        field(p, XENT_VP_LOGIT_SUM, B)[r] = smoothing ? T(weighted_logit_sum(x, cw ? cw + a.offset : nullptr, n)) : T(0);
-      }
+    const int threads = std::max(1, threads_for(B * n, c.o.num_threads));
+    const ShardRows<S> rows(a.shard, nullptr, B, n, threads);
+    if (!rows.ok()) return fail_scratch(a.fn);
+    parallel_blocks_tid(B, block_count(B), threads, [&](int64_t, int64_t r0, int64_t r1, int tid) {
+      rows.read(tid, r0, r1, [&](int64_t t0, int64_t t1, const T *xt) {
+        lse_rows(xt, 0, t1 - t0, n, field(p, XENT_VP_MAX, B) + t0, field(p, XENT_VP_SUMEXP, B) + t0, nullptr, 1);
+        for (int64_t r = t0; r < t1; ++r) {
+          const T *x = xt + (r - t0) * n;
+          const int64_t l = int64_t(a.labels[r]);
+          const bool mine = l != c.o.ignore_index && owns(a, l);
+          field(p, XENT_VP_LABEL_LOGIT, B)[r] = mine ? x[l - a.offset] : T(0);
+          field(p, XENT_VP_LOGIT_SUM, B)[r] =
+              smoothing ? T(weighted_logit_sum(x, cw ? cw + a.offset : nullptr, n)) : T(0);
+        }
+      });
     });
     return XENT_OK;
   });
@@ -74,7 +85,7 @@ template <class T> xent_status rescale(const char *fn, T *p, const T *global_max
 
 // Step 5: loss (serially: O(batch), summed in the blocks of driver/run_loss.hpp so SUM and
 // MEAN have the single-process bits) and the gradient slice (parallel over rows).
-template <class T, class L> xent_status finish(const Args<T, L> &a) {
+template <class T, class L, class S> xent_status finish(const Args<T, L, S> &a) {
   return capi::guarded(a.fn, [&]() -> xent_status {
     Checked c;
     if (xent_status s = check(a, &c)) return s;
@@ -88,6 +99,10 @@ template <class T, class L> xent_status finish(const Args<T, L> &a) {
     auto ignored = [&](int64_t r) { return int64_t(a.labels[r]) == o.ignore_index; };
     auto row_A = [&](int64_t r) { return k.smooth_total + k.label(int64_t(a.labels[r])); };
     auto weight = [&](int64_t r) { return sw ? double(sw[r]) : 1.0; };
+    // Allocated before anything is written.
+    const int threads = std::max(1, threads_for(B * n, o.num_threads));
+    const ShardRows<S> rows(a.shard, a.grad, B, n, a.grad ? threads : 0);
+    if (!rows.ok()) return fail_scratch(a.fn);
 
     if (a.loss) {
       double total = 0;
@@ -116,18 +131,20 @@ template <class T, class L> xent_status finish(const Args<T, L> &a) {
 
     const T grad_scale = o.reduction == XENT_REDUCTION_MEAN ? T(1.0 / c.denominator) : T(1);
     const GradRow<T> grad_row{k, k.cw ? k.cw + a.offset : nullptr, n};
-    parallel_blocks(B, threads_for(B * n, o.num_threads), [&](int64_t, int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        T *g = a.grad + r * n;
-        if (ignored(r)) {
-          std::fill(g, g + n, T(0));
-          continue;
+    parallel_blocks_tid(B, block_count(B), threads, [&](int64_t, int64_t r0, int64_t r1, int tid) {
+      rows.write(tid, r0, r1, [&](int64_t t0, int64_t t1, const T *xt, T *gt) {
+        for (int64_t r = t0; r < t1; ++r) {
+          T *g = gt + (r - t0) * n;
+          if (ignored(r)) {
+            std::fill(g, g + n, T(0));
+            continue;
+          }
+          const T scale = T(weight(r) * double(grad_scale));
+          const int64_t l = int64_t(a.labels[r]);
+          grad_row(xt + (r - t0) * n, g, CombinedRow<T>(comb, B, r), row_A(r), z, scale,
+                   owns(a, l) ? l - a.offset : -1, T(k.label(l)));
         }
-        const T scale = T(weight(r) * double(grad_scale));
-        const int64_t l = int64_t(a.labels[r]);
-        grad_row(a.shard + r * n, g, CombinedRow<T>(comb, B, r), row_A(r), z, scale,
-                 owns(a, l) ? l - a.offset : -1, T(k.label(l)));
-      }
+      });
     });
     return XENT_OK;
   });
@@ -140,34 +157,39 @@ template <class T, class L> xent_status finish(const Args<T, L> &a) {
 using xent::vocab::Args;
 using xent::vocab::Step;
 
-#define XENT_VP_ENTRIES(T, suffix, L, lsuffix)                                                                 \
+// S: shard and grad; T: partials, combined and loss (float for the 16-bit S).
+#define XENT_VP_ENTRIES(S, T, suffix, L, lsuffix)                                                              \
   XENT_API xent_status xent_vocab_parallel_forward_##suffix##lsuffix(                                         \
-      const T *shard, const L *labels, int64_t batch, int64_t shard_classes, int64_t class_offset,             \
+      const S *shard, const L *labels, int64_t batch, int64_t shard_classes, int64_t class_offset,             \
       int64_t classes, const xent_options *opts, T *partials) {                                               \
-    return xent::vocab::forward(Args<T, L>{"xent_vocab_parallel_forward_" #suffix #lsuffix, Step::forward,    \
-                                           shard, nullptr, labels, batch, shard_classes, class_offset,        \
-                                           classes, opts, partials, nullptr, nullptr});                       \
+    return xent::vocab::forward(Args<T, L, S>{"xent_vocab_parallel_forward_" #suffix #lsuffix, Step::forward, \
+                                              shard, nullptr, labels, batch, shard_classes, class_offset,     \
+                                              classes, opts, partials, nullptr, nullptr});                    \
   }                                                                                                            \
   XENT_API xent_status xent_vocab_parallel_loss_##suffix##lsuffix(                                            \
-      const T *shard, const T *combined, const L *labels, int64_t batch, int64_t shard_classes,               \
-      int64_t class_offset, int64_t classes, const xent_options *opts, T *loss, T *grad) {                    \
-    return xent::vocab::finish(Args<T, L>{"xent_vocab_parallel_loss_" #suffix #lsuffix, Step::loss, shard,    \
-                                          combined, labels, batch, shard_classes, class_offset, classes,      \
-                                          opts, nullptr, loss, grad});                                        \
+      const S *shard, const T *combined, const L *labels, int64_t batch, int64_t shard_classes,               \
+      int64_t class_offset, int64_t classes, const xent_options *opts, T *loss, S *grad) {                    \
+    return xent::vocab::finish(Args<T, L, S>{"xent_vocab_parallel_loss_" #suffix #lsuffix, Step::loss, shard, \
+                                             combined, labels, batch, shard_classes, class_offset, classes,   \
+                                             opts, nullptr, loss, grad});                                     \
   }                                                                                                            \
   XENT_API xent_status xent_vocab_parallel_grad_##suffix##lsuffix(                                            \
-      const T *shard, const T *combined, const L *labels, int64_t batch, int64_t shard_classes,               \
-      int64_t class_offset, int64_t classes, const xent_options *opts, T *grad) {                             \
-    return xent::vocab::finish(Args<T, L>{"xent_vocab_parallel_grad_" #suffix #lsuffix, Step::grad, shard,    \
-                                          combined, labels, batch, shard_classes, class_offset, classes,      \
-                                          opts, nullptr, nullptr, grad});                                     \
+      const S *shard, const T *combined, const L *labels, int64_t batch, int64_t shard_classes,               \
+      int64_t class_offset, int64_t classes, const xent_options *opts, S *grad) {                             \
+    return xent::vocab::finish(Args<T, L, S>{"xent_vocab_parallel_grad_" #suffix #lsuffix, Step::grad, shard, \
+                                             combined, labels, batch, shard_classes, class_offset, classes,   \
+                                             opts, nullptr, nullptr, grad});                                  \
   }
 
 extern "C" {
-XENT_VP_ENTRIES(float, f32, int64_t, )
-XENT_VP_ENTRIES(float, f32, int32_t, _i32)
-XENT_VP_ENTRIES(double, f64, int64_t, )
-XENT_VP_ENTRIES(double, f64, int32_t, _i32)
+XENT_VP_ENTRIES(float, float, f32, int64_t, )
+XENT_VP_ENTRIES(float, float, f32, int32_t, _i32)
+XENT_VP_ENTRIES(double, double, f64, int64_t, )
+XENT_VP_ENTRIES(double, double, f64, int32_t, _i32)
+XENT_VP_ENTRIES(xent_bf16, float, bf16, int64_t, )
+XENT_VP_ENTRIES(xent_bf16, float, bf16, int32_t, _i32)
+XENT_VP_ENTRIES(xent_f16, float, f16, int64_t, )
+XENT_VP_ENTRIES(xent_f16, float, f16, int32_t, _i32)
 
 XENT_API xent_status xent_vocab_parallel_rescale_f32(float *partials, const float *global_max, int64_t batch) {
   return xent::vocab::rescale("xent_vocab_parallel_rescale_f32", partials, global_max, batch);

@@ -13,6 +13,9 @@
  * Messages: 4 int64 (the agreement below), batch values (MAX) and 3 * batch values (SUM;
  * 2 * batch without label smoothing) of the element type, per process: O(batch).
  *
+ * 16-bit shards (_bf16 / _f16): shard and grad 16-bit, loss and the option arrays float,
+ * the messages MPI_FLOAT (the partials are f32: xent_vocab_parallel.h, "16-bit shards").
+ *
  * Errors: before any data message the processes agree, by a 4-int64 MPI_Allreduce, on
  * whether every one passed its checks, the batch and classes agree, and the shard sizes
  * add up to classes; so a bad argument on one process returns an error on all of them
@@ -45,6 +48,19 @@ XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f64(const double *sh
 XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f64_i32(const double *shard, const int32_t *labels,
     int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
     MPI_Comm comm, double *loss, double *grad);
+
+XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_bf16(const xent_bf16 *shard, const int64_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    MPI_Comm comm, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_bf16_i32(const xent_bf16 *shard, const int32_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    MPI_Comm comm, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f16(const xent_f16 *shard, const int64_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    MPI_Comm comm, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_mpi_sparse_softmax_ce_with_logits_f16_i32(const xent_f16 *shard, const int32_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    MPI_Comm comm, float *loss, xent_f16 *grad);
 
 /* The vocabulary-parallel fused linear loss of xent_linear.h over MPI: every process of
  * comm holds the rows [class_offset, class_offset + shard_classes) of weight (and bias),

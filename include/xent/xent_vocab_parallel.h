@@ -10,7 +10,8 @@
  *
  * ---- The protocol (every process, the same batch, labels, classes and opts)
  *
- *   T partials[XENT_VP_FIELDS * batch], global_max[batch];   (T = float or double)
+ *   T partials[XENT_VP_FIELDS * batch], global_max[batch];   (T = float or double;
+ *                                                             float for 16-bit shards)
  *   1. xent_vocab_parallel_forward_T(shard, labels, batch, shard_classes, class_offset,
  *                                    classes, opts, partials);
  *   2. all-reduce MAX:  global_max[r] = max over processes of partials[r], r < batch
@@ -52,6 +53,15 @@
  * change the order of the sums, so results match the single-process call within that
  * tolerance, not bitwise; with one shard, f64, no smoothing they are bitwise equal, and
  * with weights or z_loss too on the sse2 / scalar paths: docs/VOCAB_PARALLEL.md).
+ *
+ * ---- 16-bit shards (_bf16 / _f16, as the 16-bit twins of xent.h)
+ * shard and grad are xent_bf16 / xent_f16; partials, combined, loss and the option arrays
+ * (class_weights, sample_weights) are float, and the math is f32: each row is widened at
+ * load, and each gradient element is the round-to-nearest-even of the f32 one. So the
+ * partials and the loss are bitwise those of the _f32 call on the widened shard, and the
+ * grad is bitwise their rounding (for any thread count). Steps 2-4 are the f32 ones:
+ * rescale with xent_vocab_parallel_rescale_f32, collectives over float. The scratch is a
+ * tile of about 8192 floats (one row at least) per thread, never a copy of the shard.
  */
 #ifndef XENT_XENT_VOCAB_PARALLEL_H
 #define XENT_XENT_VOCAB_PARALLEL_H
@@ -117,6 +127,43 @@ XENT_API xent_status xent_vocab_parallel_grad_f64(const double *shard, const dou
 XENT_API xent_status xent_vocab_parallel_grad_f64_i32(const double *shard, const double *combined,
     const int32_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
     const xent_options *opts, double *grad);
+
+/* 16-bit shards (see above): partials, combined and loss float, grad 16-bit (may be
+ * exactly shard). Step 3 is xent_vocab_parallel_rescale_f32. */
+XENT_API xent_status xent_vocab_parallel_forward_bf16(const xent_bf16 *shard, const int64_t *labels, int64_t batch,
+    int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts, float *partials);
+XENT_API xent_status xent_vocab_parallel_forward_bf16_i32(const xent_bf16 *shard, const int32_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    float *partials);
+XENT_API xent_status xent_vocab_parallel_forward_f16(const xent_f16 *shard, const int64_t *labels, int64_t batch,
+    int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts, float *partials);
+XENT_API xent_status xent_vocab_parallel_forward_f16_i32(const xent_f16 *shard, const int32_t *labels,
+    int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes, const xent_options *opts,
+    float *partials);
+XENT_API xent_status xent_vocab_parallel_loss_bf16(const xent_bf16 *shard, const float *combined,
+    const int64_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_vocab_parallel_loss_bf16_i32(const xent_bf16 *shard, const float *combined,
+    const int32_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, float *loss, xent_bf16 *grad);
+XENT_API xent_status xent_vocab_parallel_loss_f16(const xent_f16 *shard, const float *combined,
+    const int64_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_vocab_parallel_loss_f16_i32(const xent_f16 *shard, const float *combined,
+    const int32_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, float *loss, xent_f16 *grad);
+XENT_API xent_status xent_vocab_parallel_grad_bf16(const xent_bf16 *shard, const float *combined,
+    const int64_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, xent_bf16 *grad);
+XENT_API xent_status xent_vocab_parallel_grad_bf16_i32(const xent_bf16 *shard, const float *combined,
+    const int32_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, xent_bf16 *grad);
+XENT_API xent_status xent_vocab_parallel_grad_f16(const xent_f16 *shard, const float *combined,
+    const int64_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, xent_f16 *grad);
+XENT_API xent_status xent_vocab_parallel_grad_f16_i32(const xent_f16 *shard, const float *combined,
+    const int32_t *labels, int64_t batch, int64_t shard_classes, int64_t class_offset, int64_t classes,
+    const xent_options *opts, xent_f16 *grad);
 
 /* The even split of [0, classes) into `parts` shards (the first classes % parts shards
  * one class larger): shard `part`'s class_offset and shard_classes. INVALID_SHAPE unless

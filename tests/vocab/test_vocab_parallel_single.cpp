@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/errors.hpp"
+#include "support/half16.hpp"
 #include "support/loss_case.hpp"
 #include "xent/xent_vocab_parallel.h"
 
@@ -41,6 +42,28 @@ template <> struct Vp<double> {
   static constexpr auto grad_i32 = xent_vocab_parallel_grad_f64_i32;
 };
 
+// The 16-bit shards: float partials, so the f32 rescale.
+template <> struct Vp<xent_bf16> {
+  static constexpr auto forward = xent_vocab_parallel_forward_bf16;
+  static constexpr auto forward_i32 = xent_vocab_parallel_forward_bf16_i32;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f32;
+  static constexpr auto loss = xent_vocab_parallel_loss_bf16;
+  static constexpr auto loss_i32 = xent_vocab_parallel_loss_bf16_i32;
+  static constexpr auto grad = xent_vocab_parallel_grad_bf16;
+  static constexpr auto grad_i32 = xent_vocab_parallel_grad_bf16_i32;
+};
+template <> struct Vp<xent_f16> {
+  static constexpr auto forward = xent_vocab_parallel_forward_f16;
+  static constexpr auto forward_i32 = xent_vocab_parallel_forward_f16_i32;
+  static constexpr auto rescale = xent_vocab_parallel_rescale_f32;
+  static constexpr auto loss = xent_vocab_parallel_loss_f16;
+  static constexpr auto loss_i32 = xent_vocab_parallel_loss_f16_i32;
+  static constexpr auto grad = xent_vocab_parallel_grad_f16;
+  static constexpr auto grad_i32 = xent_vocab_parallel_grad_f16_i32;
+};
+// The type of partials, loss and options for shards of S.
+template <class S> using Math = std::conditional_t<std::is_same_v<S, double>, double, float>;
+
 const char *type_name(float) { return "f32"; }
 const char *type_name(double) { return "f64"; }
 
@@ -52,48 +75,55 @@ template <class T> std::vector<T> columns(const std::vector<T> &x, int64_t B, in
   return s;
 }
 
-// The protocol of xent_vocab_parallel.h over `parts` even shards of d.input.
-template <class T> struct Sharded {
+// The protocol of xent_vocab_parallel.h over `parts` even shards of x (d.input, or its
+// 16-bit form; d gives the labels and the options).
+template <class S> struct Sharded {
+  using T = Math<S>;
   xent_status status = XENT_OK;
-  std::vector<T> loss, grad, combined;
+  std::vector<T> loss, combined;
+  std::vector<S> grad;
 };
 
-template <class T>
-Sharded<T> run_sharded(const LossSpec &s, const xt::LossData<T> &d, int64_t parts, bool in_place = false) {
+template <class S, class T>
+Sharded<S> run_sharded(const LossSpec &s, const xt::LossData<T> &d, const std::vector<S> &x, int64_t parts,
+                       bool in_place = false) {
+  static_assert(std::is_same_v<T, Math<S>>);
   const int64_t B = s.batch, C = s.classes;
   const xent_options o = xt::make_options(s, d);
   const size_t nf = size_t(XENT_VP_FIELDS * B);
-  std::vector<std::vector<T>> shards, partials(size_t(parts), std::vector<T>(nf + 1));
+  std::vector<std::vector<S>> shards;
+  std::vector<std::vector<T>> partials(size_t(parts), std::vector<T>(nf + 1));
   std::vector<int64_t> offsets, sizes;
-  Sharded<T> out;
+  Sharded<S> out;
   auto ok = [&](xent_status st) { return (out.status = st) == XENT_OK; };
   for (int64_t p = 0; p < parts; ++p) {
     int64_t off = 0, n = 0;
     REQUIRE(xent_vocab_parallel_shard(C, parts, p, &off, &n) == XENT_OK);
     offsets.push_back(off), sizes.push_back(n);
-    shards.push_back(columns(d.input, B, C, off, n));
-    const T *x = shards.back().data();
-    if (!ok(s.int32_labels ? Vp<T>::forward_i32(x, d.labels32.data(), B, n, off, C, &o, partials[p].data())
-                           : Vp<T>::forward(x, d.labels64.data(), B, n, off, C, &o, partials[p].data())))
+    shards.push_back(columns(x, B, C, off, n));
+    const S *xs = shards.back().data();
+    if (!ok(s.int32_labels ? Vp<S>::forward_i32(xs, d.labels32.data(), B, n, off, C, &o, partials[p].data())
+                           : Vp<S>::forward(xs, d.labels64.data(), B, n, off, C, &o, partials[p].data())))
       return out;
   }
   std::vector<T> global_max(size_t(B) + 1, -std::numeric_limits<T>::infinity());
   for (const auto &q : partials)  // MAX, as a collective might do it (NaN-blind)
     for (int64_t r = 0; r < B; ++r) global_max[r] = std::max(global_max[r], q[r]);
   for (auto &q : partials)
-    if (!ok(Vp<T>::rescale(q.data(), global_max.data(), B))) return out;
+    if (!ok(Vp<S>::rescale(q.data(), global_max.data(), B))) return out;
   out.combined = partials[0];
   for (size_t p = 1; p < partials.size(); ++p)  // SUM in shard order
     for (size_t i = size_t(B); i < nf; ++i) out.combined[i] += partials[p][i];
   out.loss.assign(s.loss_count(), T(0));
-  out.grad.assign(size_t(B * C), T(0));
+  out.grad.assign(size_t(B * C), S{});
   for (int64_t p = 0; p < parts; ++p) {
     const int64_t off = offsets[p], n = sizes[p];
-    std::vector<T> g(size_t(B * n) + 1), loss(s.loss_count());
-    T *gp = in_place ? shards[p].data() : g.data();
-    if (!ok(s.int32_labels ? Vp<T>::loss_i32(shards[p].data(), out.combined.data(), d.labels32.data(), B, n, off, C,
+    std::vector<S> g(size_t(B * n) + 1);
+    std::vector<T> loss(s.loss_count());
+    S *gp = in_place ? shards[p].data() : g.data();
+    if (!ok(s.int32_labels ? Vp<S>::loss_i32(shards[p].data(), out.combined.data(), d.labels32.data(), B, n, off, C,
                                              &o, loss.data(), gp)
-                           : Vp<T>::loss(shards[p].data(), out.combined.data(), d.labels64.data(), B, n, off, C, &o,
+                           : Vp<S>::loss(shards[p].data(), out.combined.data(), d.labels64.data(), B, n, off, C, &o,
                                          loss.data(), gp)))
       return out;
     if (p == 0) out.loss = loss;
@@ -101,6 +131,10 @@ Sharded<T> run_sharded(const LossSpec &s, const xt::LossData<T> &d, int64_t part
     for (int64_t r = 0; r < B; ++r) std::copy_n(gp + r * n, n, out.grad.begin() + r * C + off);
   }
   return out;
+}
+template <class T>
+Sharded<T> run_sharded(const LossSpec &s, const xt::LossData<T> &d, int64_t parts, bool in_place = false) {
+  return run_sharded(s, d, d.input, parts, in_place);
 }
 
 // Sharded into `parts` against the long-double reference, within SPEC section 4.
@@ -366,4 +400,195 @@ TEST_CASE("vocab parallel: errors name the argument and write nothing", "[vocab]
   CHECK(loss.guards_intact());
   CHECK(xent_vocab_parallel_set_error(XENT_ERR_INTERNAL, "xent_mpi_x", "comm broke") == XENT_ERR_INTERNAL);
   CHECK(std::string(xent_last_error()) == "xent_mpi_x: comm broke");
+}
+
+// ---- 16-bit shards: the f32 protocol on the widened shard, its gradient rounded to nearest
+// even (by the test's own rounding, tests/support/half16.hpp), and the long-double
+// reference of the widened values.
+namespace {
+
+namespace h16 = xt::half16;
+
+// d.input rounded to H, and replaced by its widened values (what the f32 call and the
+// reference see). special: a row of -inf, a half-masked row, a NaN in the last shard, and
+// values of 30000 or more (past binary16's range: inf there).
+template <class H> std::vector<typename H::type> to_half(const LossSpec &s, xt::LossData<float> &d, bool special) {
+  if (special) {
+    REQUIRE((s.batch >= 4 && s.classes >= 4));
+    const size_t C = size_t(s.classes);
+    const float inf = std::numeric_limits<float>::infinity();
+    for (size_t c = 0; c < C; ++c) d.input[c] = -inf;
+    for (size_t c = 0; c < C / 2; ++c) d.input[C + c] = -inf;
+    d.input[3 * C - 1] = std::numeric_limits<float>::quiet_NaN();
+    d.input[3 * C + 1] = 1e5f;
+    d.input[3 * C + 2] = -3e4f;
+    d.input[4 * C - 1] = 3e4f;
+  }
+  std::vector<typename H::type> x = h16::to16<H>(d.input);
+  d.input = h16::widen_all<H>(x);
+  return x;
+}
+
+template <class H> void check_half(LossSpec s, int64_t parts, bool special, bool in_place) {
+  using S = typename H::type;
+  xt::LossData<float> d = xt::make_data<float>(s);
+  const std::vector<S> x = to_half<H>(s, d, special);
+  const Sharded<S> got = run_sharded(s, d, x, parts, in_place);
+  const Sharded<float> f32 = run_sharded(s, d, parts);
+  INFO(s.describe(H::name) << ", " << parts << " shards" << (special ? ", special rows" : "")
+                           << (in_place ? ", in place" : ""));
+  INFO("xent_last_error: " << xent_last_error());
+  REQUIRE(got.status == XENT_OK);
+  REQUIRE(f32.status == XENT_OK);
+  CHECK(h16::same_floats(got.combined, f32.combined));
+  CHECK(h16::same_floats(got.loss, f32.loss));
+  CHECK(h16::same_bits<H>(got.grad, f32.grad));
+  if (special) return;
+  const ref::Result want = ref::evaluate(xt::to_problem(s, d));
+  XT_CHECK_REPORT(xt::compare_scaled(got.loss.data(), want.loss, want.scale, xt::Api<float>::tol), "loss");
+  // The f32 gradient's error plus the 16-bit rounding (half an ulp, relative).
+  const double half_ulp = std::is_same_v<H, h16::BF16> ? 0x1p-8 : 0x1p-11;
+  const std::vector<float> g = h16::widen_all<H>(got.grad);
+  XT_CHECK_REPORT(xt::compare_to_largest(g.data(), want.grad, xt::Api<float>::tol + half_ulp, want.grad_terms), "grad");
+}
+
+template <class H> void check_half_protocol() {
+  uint64_t seed = 9000;
+  std::vector<LossSpec> p = profiles();
+  p.push_back(p[4]);  // everything, with large logits (up to 12000)
+  p.back().logit_range = 3000;
+  const int64_t shapes[][2] = {{5, 1001}, {3, 7}, {16, 700}};
+  for (const LossSpec &profile : p)
+    for (const auto &shape : shapes)
+      for (int reduction = 0; reduction < 3; ++reduction)
+        for (int64_t parts : {1, 2, 3}) {
+          LossSpec s = profile;
+          s.batch = shape[0];
+          s.classes = shape[1];
+          s.reduction = reduction;
+          s.int32_labels = parts == 3;
+          s.seed = ++seed;
+          check_half<H>(s, parts, false, parts == 2);
+          if (shape[0] >= 4) check_half<H>(s, parts, true, parts == 1);
+        }
+}
+
+// Runs at 1 and 2 threads give the same bits, and xent_vocab_parallel_grad_* (in place
+// too) the loss call's gradient.
+template <class H> void check_half_threads(int64_t B, int64_t C, int64_t parts) {
+  using S = typename H::type;
+  LossSpec s;
+  s.batch = B;
+  s.classes = C;
+  s.smoothing = 0.1;
+  s.z_loss = 1e-4;
+  s.ignore = s.class_weights = s.sample_weights = true;
+  s.reduction = XENT_REDUCTION_MEAN;
+  xt::LossData<float> d = xt::make_data<float>(s);
+  const std::vector<S> x = to_half<H>(s, d, false);
+  s.num_threads = 1;
+  const Sharded<S> one = run_sharded(s, d, x, parts);
+  s.num_threads = 2;
+  const Sharded<S> two = run_sharded(s, d, x, parts);
+  s.int32_labels = true;
+  const Sharded<S> narrow = run_sharded(s, d, x, parts, true);
+  const Sharded<float> f32 = run_sharded(s, d, parts);
+  INFO(s.describe(H::name) << ", " << parts << " shards");
+  REQUIRE(one.status == XENT_OK);
+  REQUIRE(two.status == XENT_OK);
+  REQUIRE(narrow.status == XENT_OK);
+  REQUIRE(f32.status == XENT_OK);
+  for (const Sharded<S> *other : {&two, &narrow}) {
+    CHECK(h16::same_floats(other->loss, one.loss));
+    CHECK(h16::same_bits<H>(other->grad, h16::widen_all<H>(one.grad)));
+  }
+  CHECK(h16::same_floats(one.loss, f32.loss));
+  CHECK(h16::same_bits<H>(one.grad, f32.grad));
+  // The gradient alone over the whole row (one shard), out of place and in place.
+  const xent_options o = xt::make_options(s, d);
+  const Sharded<S> whole = run_sharded(s, d, x, 1);
+  REQUIRE(whole.status == XENT_OK);
+  std::vector<S> g(x.size()), in_place = x;
+  REQUIRE(Vp<S>::grad(x.data(), whole.combined.data(), d.labels64.data(), B, C, 0, C, &o, g.data()) == XENT_OK);
+  REQUIRE(Vp<S>::grad_i32(in_place.data(), whole.combined.data(), d.labels32.data(), B, C, 0, C, &o,
+                          in_place.data()) == XENT_OK);
+  CHECK(h16::same_bits<H>(g, h16::widen_all<H>(whole.grad)));
+  CHECK(h16::same_bits<H>(in_place, h16::widen_all<H>(whole.grad)));
+}
+
+}  // namespace
+
+TEST_CASE("vocab parallel 16-bit: the f32 protocol of the widened shard, grad rounded; the reference", "[vocab][half]") {
+  check_half_protocol<h16::BF16>();
+  check_half_protocol<h16::F16>();
+}
+
+TEST_CASE("vocab parallel 16-bit: thread counts, int32 labels, in place, grad alone", "[vocab][half]") {
+  // 2100 x 4000 in one shard: conversion tiles of 2 rows, blocks of 2 or 3 rows, so a
+  // block takes two tiles.
+  check_half_threads<h16::BF16>(2100, 4000, 1);
+  check_half_threads<h16::F16>(40, 5000, 3);
+  check_half_threads<h16::BF16>(40, 5000, 2);
+}
+
+TEST_CASE("vocab parallel 16-bit: errors as the f32 calls, with 16-bit sizes, nothing written", "[vocab][half][errors]") {
+  const int64_t B = 3, C = 10, n = 4, off = 4;
+  const uint16_t unwritten = 0x7fa5;
+  // shard, then an adjacent grad: not overlapping with 2-byte elements.
+  std::vector<xent_bf16> both(size_t(2 * B * n), xent_bf16{0x3f00});
+  xent_bf16 *shard = both.data(), *next = both.data() + B * n;
+  std::vector<xent_f16> shard16(size_t(B * n), xent_f16{0x3800});
+  std::vector<float> comb(size_t(XENT_VP_FIELDS * B), 1.f);
+  const std::vector<int64_t> labels = {0, 5, 9}, bad_labels = {0, 10, 3};
+  const std::vector<int32_t> labels32 = {0, 5, 9};
+  xent_options o, cap, weights;
+  xent_options_init(&o);
+  cap = weights = o;
+  cap.logit_softcap = 30;
+  xt::Guarded<float> part{size_t(XENT_VP_FIELDS * B)}, loss{size_t(B)};
+  std::vector<xent_bf16> grad(size_t(B * n), xent_bf16{unwritten});
+  std::vector<xent_f16> grad16(size_t(B * n), xent_f16{unwritten});
+  weights.class_weights = part.data();
+  struct Case {
+    const char *what;
+    xent_status status;
+    const char *fn, *needle;
+    std::function<xent_status()> call;
+  };
+  const char *fwd = "xent_vocab_parallel_forward_bf16", *fin = "xent_vocab_parallel_loss_bf16";
+  const std::vector<Case> cases = {
+      {"NULL shard", XENT_ERR_NULL_POINTER, fwd, "shard is NULL", [&] { return xent_vocab_parallel_forward_bf16(nullptr, labels.data(), B, n, off, C, &o, part.data()); }},
+      {"NULL partials", XENT_ERR_NULL_POINTER, "xent_vocab_parallel_forward_f16_i32", "partials is NULL", [&] { return xent_vocab_parallel_forward_f16_i32(shard16.data(), labels32.data(), B, n, off, C, &o, nullptr); }},
+      {"shard past classes", XENT_ERR_INVALID_SHAPE, fwd, "class_offset = 7", [&] { return xent_vocab_parallel_forward_bf16(shard, labels.data(), B, n, 7, C, &o, part.data()); }},
+      {"softcap", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->logit_softcap = 30", [&] { return xent_vocab_parallel_forward_bf16(shard, labels.data(), B, n, off, C, &cap, part.data()); }},
+      {"overlap", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->class_weights", [&] { return xent_vocab_parallel_forward_bf16(shard, labels.data(), B, n, off, C, &weights, part.data()); }},
+      {"label", XENT_ERR_LABEL_OUT_OF_RANGE, fwd, "labels[1] = 10 is outside [0, 10)", [&] { return xent_vocab_parallel_forward_bf16(shard, bad_labels.data(), B, n, off, C, &o, part.data()); }},
+      {"NULL combined", XENT_ERR_NULL_POINTER, fin, "combined is NULL", [&] { return xent_vocab_parallel_loss_bf16(shard, nullptr, labels.data(), B, n, off, C, &o, loss.data(), grad.data()); }},
+      {"NULL shard with grad", XENT_ERR_NULL_POINTER, fin, "shard is NULL (grad is not)", [&] { return xent_vocab_parallel_loss_bf16(nullptr, comb.data(), labels.data(), B, n, off, C, &o, loss.data(), grad.data()); }},
+      {"grad overlaps shard by one element", XENT_ERR_INVALID_ARGUMENT, fin, "output grad", [&] { return xent_vocab_parallel_loss_bf16(shard, comb.data(), labels.data(), B, n, off, C, &o, loss.data(), next - 1); }},
+      {"label in finish", XENT_ERR_LABEL_OUT_OF_RANGE, "xent_vocab_parallel_loss_f16", "labels[1] = 10", [&] { return xent_vocab_parallel_loss_f16(shard16.data(), comb.data(), bad_labels.data(), B, n, off, C, &o, loss.data(), grad16.data()); }},
+      {"NULL grad", XENT_ERR_NULL_POINTER, "xent_vocab_parallel_grad_f16", "grad is NULL", [&] { return xent_vocab_parallel_grad_f16(shard16.data(), comb.data(), labels.data(), B, n, off, C, &o, nullptr); }},
+      {"grad: loss overlap", XENT_ERR_INVALID_ARGUMENT, "xent_vocab_parallel_grad_bf16_i32", "combined", [&] { return xent_vocab_parallel_grad_bf16_i32(shard, comb.data(), labels32.data(), B, n, off, C, &o, reinterpret_cast<xent_bf16 *>(comb.data() + 1)); }},
+  };
+  auto untouched = [&] {
+    for (size_t i = 0; i < grad.size(); ++i)
+      if (grad[i].bits != unwritten || grad16[i].bits != unwritten) return false;
+    return part.untouched() && loss.untouched();
+  };
+  for (const Case &c : cases) {
+    INFO(c.what);
+    xt::prime_last_error();
+    xt::check_failure(c.call(), c.status, c.fn, c.needle);
+    CHECK(untouched());
+  }
+  // The grad just past the shard does not overlap it (2-byte elements), and is written.
+  REQUIRE(xent_vocab_parallel_loss_bf16(shard, comb.data(), labels.data(), B, n, off, C, &o, loss.data(), next) == XENT_OK);
+  CHECK(loss.guards_intact());
+  CHECK(next[0].bits != 0x3f00);
+  // Batch 0.
+  float p0[1] = {7}, l0[1] = {7};
+  xent_bf16 g0[1] = {{unwritten}};
+  REQUIRE(xent_vocab_parallel_forward_bf16(shard, labels.data(), 0, n, off, C, &o, p0) == XENT_OK);
+  REQUIRE(xent_vocab_parallel_loss_bf16(shard, p0, labels.data(), 0, n, off, C, &o, l0, g0) == XENT_OK);
+  CHECK(g0[0].bits == unwritten);
 }
