@@ -39,20 +39,6 @@ template <class T> std::vector<LD> rounded_weights(Rng &rng, size_t n) {
   return w;
 }
 
-// got against want: SPEC section 4's rules, the worst value in the message.
-template <class T> void check_largest(const char *name, const T *got, const std::vector<LD> &want, double tol) {
-  const Report r = compare_to_largest(got, want, tol);
-  INFO(r.summary(name));
-  CHECK(r.ok);
-}
-template <class T>
-void check_scaled(const char *name, const T *got, const std::vector<LD> &want, const std::vector<LD> &scale,
-                  double tol) {
-  const Report r = compare_scaled(got, want, scale, tol);
-  INFO(r.summary(name));
-  CHECK(r.ok);
-}
-
 template <class T> void check_against_reference(const LinearCase<T> &c, const ref::Options &ro, bool lse_out = false) {
   OptionsFor<T> of(ro);
   LinearOut<T> out(c, ro.reduction, true, lse_out);
