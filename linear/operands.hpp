@@ -109,8 +109,12 @@ template <class S, class L> class Operands {
   // Where d_weight rows [j0, j0 + w) are summed over the chunks (leading dimension h);
   // store_d_weight rounds them after the last chunk (16-bit only).
   M *d_weight_rows(int64_t j0, int tid) const {
-    if constexpr (kHalf) return dw_sum_ ? dw_sum_ + j0 * a_.h : slot(tid);
-    else return (void)tid, a_.d_weight + j0 * a_.h;
+    if constexpr (kHalf) {
+      return dw_sum_ ? dw_sum_ + j0 * a_.h : slot(tid);
+    } else {
+      (void)tid;
+      return a_.d_weight + j0 * a_.h;
+    }
   }
   void store_d_weight(int64_t j0, int64_t w, bool last, int tid) const {
     if constexpr (kHalf) {

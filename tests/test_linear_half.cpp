@@ -237,6 +237,15 @@ bool available() {
 
 }  // namespace
 
+TEMPLATE_TEST_CASE("linear 16-bit: without a BLAS every entry point says so", "[linear][half]", BF16, F16) {
+  if (xent_linear_available()) return;
+  const auto c = make_half_case<TestType>(1, 3, 2, 4);
+  float loss[3];
+  check_failure(linear_call(c.hidden.data(), c.weight.data(), nullptr, c.wide.labels.data(), 3, 2, 4, nullptr, loss,
+                            nullptr, nullptr, nullptr),
+                XENT_ERR_UNSUPPORTED, std::string("xent_linear_sparse_softmax_ce_") + TestType::name, "-Dblas=enabled");
+}
+
 TEMPLATE_TEST_CASE("linear 16-bit: loss, lse and gradients match the long-double reference for every option",
                    "[linear][half]", BF16, F16) {
   if (available()) every_option<TestType>();
