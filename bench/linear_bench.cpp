@@ -7,6 +7,8 @@
 //   linear/fused_all     loss + d_hidden + d_weight, fused
 //   linear/unfused_all   the same by the unfused route
 //   linear/fused_loss    loss alone, fused
+//   linear/fused_all_bf16, linear/fused_loss_bf16   the same with bf16 hidden, weight and
+//                        gradients (xent_linear_sparse_softmax_ce_bf16; f32 math)
 //   linear/gemm          one sgemm of the logits' shape (n x v x h)
 //   linear/inputs_only   allocates and touches inputs and outputs only: the RSS baseline
 // bench/linear_vs_torch.py runs each case in its own process for its peak RSS.
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -24,6 +27,17 @@
 namespace {
 
 constexpr int kThreads = 2;
+
+// The top half of a float (truncated: the inputs only need realistic values).
+std::vector<xent_bf16> to_bf16(const std::vector<float> &x) {
+  std::vector<xent_bf16> r(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    uint32_t u;
+    std::memcpy(&u, &x[i], sizeof u);
+    r[i].bits = uint16_t(u >> 16);
+  }
+  return r;
+}
 
 struct Problem {
   int64_t n, h, v;
@@ -70,6 +84,24 @@ void fused(benchmark::State &st, bool gradients) {
 }
 void fused_all(benchmark::State &st) { fused(st, true); }
 void fused_loss(benchmark::State &st) { fused(st, false); }
+
+void fused_bf16(benchmark::State &st, bool gradients) {
+  const Problem p(st.range(0), st.range(1), st.range(2));
+  const std::vector<xent_bf16> hidden = to_bf16(p.hidden), weight = to_bf16(p.weight);
+  std::vector<xent_bf16> d_hidden(hidden.size()), d_weight(weight.size());
+  const xent_options o = mean_options();
+  float loss = 0;
+  for (auto _ : st) {
+    if (xent_linear_sparse_softmax_ce_bf16(hidden.data(), weight.data(), nullptr, p.labels.data(), p.n, p.h, p.v, &o,
+                                           &loss, gradients ? d_hidden.data() : nullptr,
+                                           gradients ? d_weight.data() : nullptr, nullptr) != XENT_OK)
+      st.SkipWithError(xent_last_error());
+    benchmark::DoNotOptimize(loss);
+  }
+  set_counters(st, p, gradients ? 3 : 1);
+}
+void fused_all_bf16(benchmark::State &st) { fused_bf16(st, true); }
+void fused_loss_bf16(benchmark::State &st) { fused_bf16(st, false); }
 
 void unfused_all(benchmark::State &st) {
   Problem p(st.range(0), st.range(1), st.range(2));
@@ -124,6 +156,8 @@ void shapes(benchmark::internal::Benchmark *b) {
 BENCHMARK(fused_all)->Name("linear/fused_all")->Apply(shapes);
 BENCHMARK(unfused_all)->Name("linear/unfused_all")->Apply(shapes);
 BENCHMARK(fused_loss)->Name("linear/fused_loss")->Apply(shapes);
+BENCHMARK(fused_all_bf16)->Name("linear/fused_all_bf16")->Apply(shapes);
+BENCHMARK(fused_loss_bf16)->Name("linear/fused_loss_bf16")->Apply(shapes);
 BENCHMARK(gemm)->Name("linear/gemm")->Apply(shapes);
 BENCHMARK(inputs_only)->Name("linear/inputs_only")->Apply(shapes);
 

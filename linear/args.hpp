@@ -3,20 +3,25 @@
 
 #include <cstdint>
 
+#include "capi/half.hpp"
 #include "xent/xent.h"
 
 namespace xent::linear {
 
-template <class T, class L> struct Args {
+// S: the element type of hidden, weight, bias and the gradients (float, double, or a 16-bit
+// storage type); M = capi::math_t<S>: that of the math, the loss, dloss, lse and the options'
+// weights (float for the 16-bit types, as for the library's other 16-bit functions).
+template <class S, class L> struct Args {
+  using M = capi::math_t<S>;
   const char *fn;
-  const T *hidden, *weight, *bias;  // bias may be NULL
+  const S *hidden, *weight, *bias;  // bias may be NULL
   const L *labels;
   int64_t n, h, v;
   const xent_options *opts;
-  T *loss;          // forward: required
-  const T *dloss;   // backward: required (then loss is NULL)
-  const T *lse;     // backward: NULL or the forward's lse_out
-  T *d_hidden, *d_weight, *d_bias;
+  M *loss;          // forward: required
+  const M *dloss;   // backward: required (then loss is NULL)
+  const M *lse;     // backward: NULL or the forward's lse_out
+  S *d_hidden, *d_weight, *d_bias;
   bool backward() const { return loss == nullptr; }
 };
 

@@ -26,6 +26,17 @@
  * No output may overlap an input or another output (XENT_ERR_INVALID_ARGUMENT).
  * Statuses: those of xent.h; XENT_ERR_OUT_OF_MEMORY when the logits tile cannot be
  *   allocated; XENT_ERR_UNSUPPORTED when the library was built without a BLAS.
+ *
+ * The _bf16 / _f16 forms (16-bit storage types of xent.h): hidden, weight, bias and
+ *   d_hidden, d_weight, d_bias are 16-bit; loss, dloss, lse, opts->lse_out and the options'
+ *   class_weights / sample_weights are float, as for xent_sparse_softmax_ce_with_logits_bf16.
+ *   The math is the f32 form's on the operands widened to f32 (exactly): the products
+ *   accumulate in f32, the logits tile is f32 and each 16-bit gradient is the
+ *   round-to-nearest-even of its f32 value (d_weight and d_bias are summed over the chunks
+ *   in f32 and rounded once). Extra scratch, independent of n: the chunk's hidden rows in
+ *   f32 (256 x h floats), per thread an f32 weight block (512 x h) and d_hidden tile
+ *   (256 x 256), v floats for d_bias, and, when d_weight is asked for and n > 256, the f32
+ *   sum of d_weight (v x h floats: twice the 16-bit d_weight).
  */
 #ifndef XENT_XENT_LINEAR_H
 #define XENT_XENT_LINEAR_H
@@ -57,6 +68,19 @@ XENT_API xent_status xent_linear_sparse_softmax_ce_f64_i32(const double *hidden,
     const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
     double *loss, double *d_hidden, double *d_weight, double *d_bias);
 
+XENT_API xent_status xent_linear_sparse_softmax_ce_bf16(const xent_bf16 *hidden, const xent_bf16 *weight,
+    const xent_bf16 *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, xent_bf16 *d_hidden, xent_bf16 *d_weight, xent_bf16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_bf16_i32(const xent_bf16 *hidden, const xent_bf16 *weight,
+    const xent_bf16 *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, xent_bf16 *d_hidden, xent_bf16 *d_weight, xent_bf16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_f16(const xent_f16 *hidden, const xent_f16 *weight,
+    const xent_f16 *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, xent_f16 *d_hidden, xent_f16 *d_weight, xent_f16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_f16_i32(const xent_f16 *hidden, const xent_f16 *weight,
+    const xent_f16 *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    float *loss, xent_f16 *d_hidden, xent_f16 *d_weight, xent_f16 *d_bias);
+
 /* Backward for an upstream gradient dloss: the gradients of sum_i dloss_i * loss_i (NONE)
  * or of dloss * loss (SUM / MEAN), same arguments and checks as the forward; opts->lse_out
  * is neither read nor written (the forward's options may be reused), no loss is written.
@@ -78,6 +102,18 @@ XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64(const double *hi
 XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f64_i32(const double *hidden, const double *weight,
     const double *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
     const double *dloss, const double *lse, double *d_hidden, double *d_weight, double *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_bf16(const xent_bf16 *hidden, const xent_bf16 *weight,
+    const xent_bf16 *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, xent_bf16 *d_hidden, xent_bf16 *d_weight, xent_bf16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_bf16_i32(const xent_bf16 *hidden, const xent_bf16 *weight,
+    const xent_bf16 *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, xent_bf16 *d_hidden, xent_bf16 *d_weight, xent_bf16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f16(const xent_f16 *hidden, const xent_f16 *weight,
+    const xent_f16 *bias, const int64_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, xent_f16 *d_hidden, xent_f16 *d_weight, xent_f16 *d_bias);
+XENT_API xent_status xent_linear_sparse_softmax_ce_backward_f16_i32(const xent_f16 *hidden, const xent_f16 *weight,
+    const xent_f16 *bias, const int32_t *labels, int64_t n, int64_t h, int64_t v, const xent_options *opts,
+    const float *dloss, const float *lse, xent_f16 *d_hidden, xent_f16 *d_weight, xent_f16 *d_bias);
 
 /* ---- Vocabulary-parallel form (docs/LINEAR.md, "Vocabulary-parallel form"): weight and
  * bias sharded by rows over the processes of a group as the logits are in

@@ -38,3 +38,32 @@ TEST_CASE("linear: a failed tile allocation is OUT_OF_MEMORY with nothing writte
     CHECK(std::isfinite(loss[0]));
   }
 }
+
+TEST_CASE("linear bf16: a failed scratch allocation is OUT_OF_MEMORY with nothing written", "[hostile][linear]") {
+  if (!xent_linear_available()) return;
+  // 300 tokens: two chunks, so the f32 sum of d_weight is part of the scratch too.
+  const int64_t n = 300, h = 6, v = 11;
+  std::vector<xent_bf16> hidden(size_t(n * h)), weight(size_t(v * h)), bias(size_t(v), xent_bf16{0x3f00});
+  for (size_t i = 0; i < hidden.size(); ++i) hidden[i].bits = uint16_t(0x3c00 + i % 0x80);  // in [2^-7, 2^-6)
+  for (size_t i = 0; i < weight.size(); ++i) weight[i].bits = uint16_t(0xbc00 + i % 0x80);
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < n; ++i) labels.push_back(i % v);
+  xent_options o;
+  xent_options_init(&o);
+  const xent_bf16 mark{0x7fa5};
+  std::vector<float> loss(size_t(n), -12345.f);
+  std::vector<xent_bf16> dh(size_t(n * h), mark), dw(size_t(v * h), mark), db(size_t(v), mark);
+  xent::fail_scratch_allocations_for_testing(true);
+  const xent_status s = xent_linear_sparse_softmax_ce_bf16(hidden.data(), weight.data(), bias.data(), labels.data(),
+                                                           n, h, v, &o, loss.data(), dh.data(), dw.data(), db.data());
+  xent::fail_scratch_allocations_for_testing(false);
+  CHECK(s == XENT_ERR_OUT_OF_MEMORY);
+  CHECK(std::string(xent_last_error()).rfind("xent_linear_sparse_softmax_ce_bf16", 0) == 0);
+  for (float x : loss) CHECK(x == -12345.f);
+  for (const auto *out : {&dh, &dw, &db})
+    for (xent_bf16 x : *out) CHECK(x.bits == mark.bits);
+  CHECK(xent_linear_sparse_softmax_ce_bf16(hidden.data(), weight.data(), bias.data(), labels.data(), n, h, v, &o,
+                                           loss.data(), dh.data(), dw.data(), db.data()) == XENT_OK);
+  CHECK(std::isfinite(loss[0]));
+  CHECK(dw[0].bits != mark.bits);
+}

@@ -4,6 +4,8 @@
 // of the library's fused entry point with sentinel-guarded outputs.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -118,6 +120,44 @@ inline xent_status linear_backward(const double *hd, const double *w, const doub
                                    int64_t h, int64_t v, const xent_options *o, const double *dloss,
                                    const double *lse, double *dh, double *dw, double *db) {
   return xent_linear_sparse_softmax_ce_backward_f64(hd, w, b, l, n, h, v, o, dloss, lse, dh, dw, db);
+}
+
+// The 16-bit forms: loss, dloss and lse are float.
+#define XT_LINEAR_HALF_CALLS(S, suffix)                                                                             \
+  inline xent_status linear_call(const S *hd, const S *w, const S *b, const int64_t *l, int64_t n, int64_t h,       \
+                                 int64_t v, const xent_options *o, float *loss, S *dh, S *dw, S *db) {              \
+    return xent_linear_sparse_softmax_ce_##suffix(hd, w, b, l, n, h, v, o, loss, dh, dw, db);                       \
+  }                                                                                                                  \
+  inline xent_status linear_call(const S *hd, const S *w, const S *b, const int32_t *l, int64_t n, int64_t h,       \
+                                 int64_t v, const xent_options *o, float *loss, S *dh, S *dw, S *db) {              \
+    return xent_linear_sparse_softmax_ce_##suffix##_i32(hd, w, b, l, n, h, v, o, loss, dh, dw, db);                 \
+  }                                                                                                                  \
+  inline xent_status linear_backward(const S *hd, const S *w, const S *b, const int64_t *l, int64_t n, int64_t h,   \
+                                     int64_t v, const xent_options *o, const float *dloss, const float *lse, S *dh, \
+                                     S *dw, S *db) {                                                                 \
+    return xent_linear_sparse_softmax_ce_backward_##suffix(hd, w, b, l, n, h, v, o, dloss, lse, dh, dw, db);        \
+  }                                                                                                                  \
+  inline xent_status linear_backward(const S *hd, const S *w, const S *b, const int32_t *l, int64_t n, int64_t h,   \
+                                     int64_t v, const xent_options *o, const float *dloss, const float *lse, S *dh, \
+                                     S *dw, S *db) {                                                                 \
+    return xent_linear_sparse_softmax_ce_backward_##suffix##_i32(hd, w, b, l, n, h, v, o, dloss, lse, dh, dw, db);  \
+  }
+XT_LINEAR_HALF_CALLS(xent_bf16, bf16)
+XT_LINEAR_HALF_CALLS(xent_f16, f16)
+#undef XT_LINEAR_HALF_CALLS
+
+// got against want: SPEC section 4's rules, the worst value in the message.
+template <class T> void check_largest(const char *name, const T *got, const std::vector<LD> &want, double tol) {
+  const Report r = compare_to_largest(got, want, tol);
+  INFO(r.summary(name));
+  CHECK(r.ok);
+}
+template <class T>
+void check_scaled(const char *name, const T *got, const std::vector<LD> &want, const std::vector<LD> &scale,
+                  double tol) {
+  const Report r = compare_scaled(got, want, scale, tol);
+  INFO(r.summary(name));
+  CHECK(r.ok);
 }
 
 // SPEC section 4's tolerance of T.

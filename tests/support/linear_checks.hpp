@@ -1,9 +1,6 @@
-// The options and comparisons the fused linear loss's tests share: the library's options
-// for a reference ref::Options, weights as T values, and SPEC section 4's comparisons with
-// the worst value in the message.
+// The options the fused linear loss's tests share: the library's options for a reference
+// ref::Options, and weights given as T values (the comparisons are in linear_case.hpp).
 #pragma once
-
-#include <catch2/catch.hpp>
 
 #include <vector>
 
@@ -37,20 +34,6 @@ template <class T> std::vector<LD> rounded_weights(Rng &rng, size_t n) {
   std::vector<LD> w;
   for (size_t i = 0; i < n; ++i) w.push_back(LD(T(rng.uniform(0.25, 2))));
   return w;
-}
-
-// got against want: SPEC section 4's rules, the worst value in the message.
-template <class T> void check_largest(const char *name, const T *got, const std::vector<LD> &want, double tol) {
-  const Report r = compare_to_largest(got, want, tol);
-  INFO(r.summary(name));
-  CHECK(r.ok);
-}
-template <class T>
-void check_scaled(const char *name, const T *got, const std::vector<LD> &want, const std::vector<LD> &scale,
-                  double tol) {
-  const Report r = compare_scaled(got, want, scale, tol);
-  INFO(r.summary(name));
-  CHECK(r.ok);
 }
 
 }  // namespace xt
