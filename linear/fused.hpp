@@ -17,18 +17,11 @@
 #include "linear/args.hpp"
 #include "linear/gemm.hpp"
 #include "linear/operands.hpp"
+#include "linear/products.hpp"
 #include "linear/tiles.hpp"
 
 namespace xent::linear {
 
-// Loops over the tiles of one phase, inside the parallel region (or serially without
-// OpenMP); which thread takes a tile does not change its result.
-template <class Body> inline void for_tiles(int64_t tiles, Body &&body) {
-#if XENT_HAVE_OPENMP
-#pragma omp for schedule(dynamic, 1) nowait
-#endif
-  for (int64_t t = 0; t < tiles; ++t) body(t);
-}
 inline int thread_id() {
 #if XENT_HAVE_OPENMP
   return omp_get_thread_num();
@@ -36,12 +29,6 @@ inline int thread_id() {
   return 0;
 #endif
 }
-inline void barrier() {
-#if XENT_HAVE_OPENMP
-#pragma omp barrier
-#endif
-}
-
 template <class S, class L> struct Fused {
   using M = capi::math_t<S>;
   const Args<S, L> &a;

@@ -2,6 +2,8 @@
 // run inside xent's parallel region, one single-threaded BLAS call per tile (gemm.hpp).
 // v is the number of weight rows (the whole vocabulary or this process's shard) and the
 // leading dimension of the chunk's logits tile z (r x v).
+// The vocabulary-parallel form runs these; fused.hpp runs the same tiling through
+// operands.hpp, which also converts 16-bit operands.
 #pragma once
 
 #include <cstring>

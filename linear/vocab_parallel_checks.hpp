@@ -64,9 +64,6 @@ template <class T, class L> xent_status check(const VocabArgs<T, L> &a, Checked 
     return s;
 
   if (xent_status s = vocab::check_vocab_options(fn, o)) return s;
-  if (o.lse_out)
-    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
-                "opts->lse_out is not supported by the vocabulary-parallel linear loss (set it to NULL)");
 
   const std::size_t sz = sizeof(T), n = std::size_t(a.n), vs = std::size_t(a.shard_classes);
   const std::size_t n_loss = o.reduction == XENT_REDUCTION_NONE ? n : 1;

@@ -3,6 +3,8 @@
 // user would, and reports its own errors through xent_vocab_parallel_set_error.
 #include "xent/xent_mpi.h"
 
+#include "vocab/typed_steps.hpp"
+
 #include <climits>
 #include <cstdio>
 #include <new>
@@ -10,42 +12,8 @@
 
 namespace {
 
-// The typed steps of xent_vocab_parallel.h for one shard element and label type.
-template <class S, class L> struct Steps;
-template <> struct Steps<float, int64_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f32;
-  static constexpr auto loss = xent_vocab_parallel_loss_f32;
-};
-template <> struct Steps<float, int32_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f32_i32;
-  static constexpr auto loss = xent_vocab_parallel_loss_f32_i32;
-};
-template <> struct Steps<double, int64_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f64;
-  static constexpr auto loss = xent_vocab_parallel_loss_f64;
-};
-template <> struct Steps<double, int32_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f64_i32;
-  static constexpr auto loss = xent_vocab_parallel_loss_f64_i32;
-};
-template <> struct Steps<xent_bf16, int64_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_bf16;
-  static constexpr auto loss = xent_vocab_parallel_loss_bf16;
-};
-template <> struct Steps<xent_bf16, int32_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_bf16_i32;
-  static constexpr auto loss = xent_vocab_parallel_loss_bf16_i32;
-};
-template <> struct Steps<xent_f16, int64_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f16;
-  static constexpr auto loss = xent_vocab_parallel_loss_f16;
-};
-template <> struct Steps<xent_f16, int32_t> {
-  static constexpr auto forward = xent_vocab_parallel_forward_f16_i32;
-  static constexpr auto loss = xent_vocab_parallel_loss_f16_i32;
-};
-inline xent_status rescale(float *p, const float *m, int64_t b) { return xent_vocab_parallel_rescale_f32(p, m, b); }
-inline xent_status rescale(double *p, const double *m, int64_t b) { return xent_vocab_parallel_rescale_f64(p, m, b); }
+using xent::vocab::Steps;
+
 inline MPI_Datatype mpi_type(float) { return MPI_FLOAT; }
 inline MPI_Datatype mpi_type(double) { return MPI_DOUBLE; }
 
@@ -109,7 +77,7 @@ xent_status run(const char *fn, const S *shard, const L *labels, int64_t batch, 
   const int B = int(rows);
   if (int rc = MPI_Allreduce(partials, global_max, B, mpi_type(T()), MPI_MAX, comm))
     return mpi_error(fn, "MPI_Allreduce (MAX)", rc);
-  if (xent_status s = rescale(partials, global_max, batch)) return s;
+  if (xent_status s = Steps<S, L>::rescale(partials, global_max, batch)) return s;
   // forward accepted opts, so reading it is safe; without smoothing LOGIT_SUM is all 0.
   const int fields = opts && opts->label_smoothing != 0 ? 3 : 2;
   if (int rc = MPI_Allreduce(MPI_IN_PLACE, partials + XENT_VP_SUMEXP * rows, fields * B, mpi_type(T()), MPI_SUM, comm))

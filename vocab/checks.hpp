@@ -70,8 +70,9 @@ template <class T, class L, class S> xent_status check_shapes(const Args<T, L, S
   return capi::element_count(a.fn, "XENT_VP_FIELDS * batch", XENT_VP_FIELDS, a.batch, 1, sizeof(T), &n);
 }
 
-// The options of xent_sparse_softmax_ce_with_logits, less the two the shards cannot do:
-// inner (the class axis must be last) and logit_softcap (lse_partial has no transform).
+// The options of xent_sparse_softmax_ce_with_logits, less those the shards cannot do:
+// inner (the class axis must be last), logit_softcap (lse_partial has no transform), focal
+// and Poly-1 (their row terms are not in the combined partials) and lse_out.
 inline xent_status check_vocab_options(const char *fn, const xent_options &o) {
   if (xent_status s = capi::check_options(fn, o, Variant::sparse_softmax_ce_with_logits)) return s;
   if (o.inner != 1)
@@ -82,6 +83,15 @@ inline xent_status check_vocab_options(const char *fn, const xent_options &o) {
     return fail(XENT_ERR_INVALID_ARGUMENT, fn,
                 "opts->logit_softcap = %g is not supported by the vocabulary-parallel functions (set it to 0)",
                 o.logit_softcap);
+  // Nor do the row terms of focal loss and Poly-1, nor an lse output (the lse of a row is
+  // max + log(sumexp) of the combined partials, for a caller who needs it).
+  if (o.focal_gamma != 0 || o.poly_epsilon != 0)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->%s = %g is not supported by the vocabulary-parallel functions (set it to 0)",
+                o.focal_gamma != 0 ? "focal_gamma" : "poly_epsilon", o.focal_gamma != 0 ? o.focal_gamma : o.poly_epsilon);
+  if (o.lse_out)
+    return fail(XENT_ERR_INVALID_ARGUMENT, fn,
+                "opts->lse_out is not supported by the vocabulary-parallel functions (set it to NULL)");
   return XENT_OK;
 }
 

@@ -42,8 +42,10 @@
  * labels: the global labels [batch], values in [0, classes) or opts->ignore_index.
  * opts: as for xent_sparse_softmax_ce_with_logits: reduction, label_smoothing,
  *   class_weights ([classes], the whole vector on every process), sample_weights [batch],
- *   ignore_index, z_loss, num_threads. inner > 1 and logit_softcap != 0 are not supported
- *   (XENT_ERR_INVALID_ARGUMENT); epsilon and pos_weight do not apply.
+ *   ignore_index, z_loss, num_threads. inner > 1, logit_softcap, focal_gamma, poly_epsilon
+ *   and lse_out are not supported (XENT_ERR_INVALID_ARGUMENT: before this version focal,
+ *   Poly-1 and lse_out were accepted and silently not applied); epsilon and pos_weight do
+ *   not apply.
  * Shapes: batch >= 0; classes >= 1; shard_classes >= 1 (every process owns a class);
  *   class_offset >= 0 and class_offset + shard_classes <= classes; else
  *   XENT_ERR_INVALID_SHAPE. The shards of all processes must tile [0, classes): the

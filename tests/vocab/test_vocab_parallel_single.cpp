@@ -355,9 +355,13 @@ TEST_CASE("vocab parallel: errors name the argument and write nothing", "[vocab]
     const char *fn, *needle;
     std::function<xent_status()> call;
   };
-  xent_options inner = o, cap = o, smooth = o, small = o, weights = o;
+  xent_options inner = o, cap = o, smooth = o, small = o, weights = o, focal = o, poly = o, lse = o;
   inner.inner = 2;
   cap.logit_softcap = 30;
+  focal.focal_gamma = 2;
+  poly.poly_epsilon = 0.5;
+  std::vector<float> lse_buffer(static_cast<size_t>(B));
+  lse.lse_out = lse_buffer.data();
   smooth.label_smoothing = 1.5;
   small.struct_size = 8;
   weights.class_weights = part.data();  // overlaps the partials output
@@ -374,6 +378,9 @@ TEST_CASE("vocab parallel: errors name the argument and write nothing", "[vocab]
       {"inner", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->inner = 2", [&] { return forward(shard.data(), labels.data(), B, n, off, C, &inner, part.data()); }},
       {"softcap", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->logit_softcap = 30", [&] { return forward(shard.data(), labels.data(), B, n, off, C, &cap, part.data()); }},
       {"smoothing", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->label_smoothing = 1.5", [&] { return forward(shard.data(), labels.data(), B, n, off, C, &smooth, part.data()); }},
+      {"focal", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->focal_gamma = 2 is not supported", [&] { return forward(shard.data(), labels.data(), B, n, off, C, &focal, part.data()); }},
+      {"poly", XENT_ERR_INVALID_ARGUMENT, fin, "opts->poly_epsilon = 0.5 is not supported", [&] { return finish(shard.data(), labels.data(), &poly, loss.data(), grad.data()); }},
+      {"lse_out", XENT_ERR_INVALID_ARGUMENT, fin, "opts->lse_out is not supported", [&] { return finish(shard.data(), labels.data(), &lse, loss.data(), grad.data()); }},
       {"overlap", XENT_ERR_INVALID_ARGUMENT, fwd, "opts->class_weights", [&] { return forward(shard.data(), labels.data(), B, n, off, C, &weights, part.data()); }},
       {"label", XENT_ERR_LABEL_OUT_OF_RANGE, fwd, "labels[1] = 10 is outside [0, 10)", [&] { return forward(shard.data(), bad_labels.data(), B, n, off, C, &o, part.data()); }},
       {"NULL combined", XENT_ERR_NULL_POINTER, fin, "combined is NULL", [&] { return xent_vocab_parallel_loss_f32(shard.data(), nullptr, labels.data(), B, n, off, C, &o, loss.data(), grad.data()); }},
