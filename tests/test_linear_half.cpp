@@ -16,6 +16,7 @@
 #include "support/errors.hpp"
 #include "support/half16.hpp"
 #include "support/linear_case.hpp"
+#include "support/linear_checks.hpp"
 
 using namespace xt;
 using xt::half16::BF16;
@@ -90,28 +91,7 @@ template <class S> bool untouched(const std::vector<S> &x) {
   return true;
 }
 
-struct FloatOptions {  // xent_options of a ref::Options, weights as float
-  std::vector<float> cw, sw;
-  xent_options o;
-  explicit FloatOptions(const ref::Options &r) {
-    xent_options_init(&o);
-    o.reduction = xent_reduction(r.reduction);
-    o.label_smoothing = double(r.smoothing);
-    for (LD w : r.class_weights) cw.push_back(float(w));
-    for (LD w : r.sample_weights) sw.push_back(float(w));
-    o.class_weights = cw.empty() ? nullptr : cw.data();
-    o.sample_weights = sw.empty() ? nullptr : sw.data();
-    if (r.has_ignore) o.ignore_index = r.ignore_index;
-    o.z_loss = double(r.z_loss);
-    o.logit_softcap = double(r.softcap);
-  }
-};
-
-std::vector<LD> float_weights(Rng &rng, size_t n) {
-  std::vector<LD> w;
-  for (size_t i = 0; i < n; ++i) w.push_back(LD(float(rng.uniform(0.25, 2))));
-  return w;
-}
+using FloatOptions = OptionsFor<float>;  // weights as float, as the 16-bit forms take them
 
 // One forward call with every output; L: the label type.
 template <class H, class L = int64_t> struct HalfRun {
@@ -193,8 +173,8 @@ template <class H> void every_option() {
         INFO("class and sample weights");
         ref::Options o;
         o.reduction = red;
-        o.class_weights = float_weights(rng, size_t(c.wide.v));
-        o.sample_weights = float_weights(rng, size_t(c.wide.n));
+        o.class_weights = rounded_weights<float>(rng, size_t(c.wide.v));
+        o.sample_weights = rounded_weights<float>(rng, size_t(c.wide.n));
         check_case(c, o);
       }
       {
@@ -300,7 +280,7 @@ TEMPLATE_TEST_CASE("linear 16-bit: the backward form gives the gradients of dlos
   const auto c = make_half_case<H>(51, 300, 12, 31);
   const LinearCase<double> &w = c.wide;
   Rng rng(5);
-  const std::vector<LD> dloss_ld = float_weights(rng, size_t(w.n));
+  const std::vector<LD> dloss_ld = rounded_weights<float>(rng, size_t(w.n));
   for (int red : {ref::NONE, ref::SUM, ref::MEAN}) {
     INFO("reduction " << red);
     // NONE: sum_i dloss_i loss_i is the SUM of losses weighted by dloss; SUM / MEAN: dloss * loss.
