@@ -1,3 +1,3 @@
-// Catch2 entry point of xent_tests.
+// Catch2's implementation and entry point, linked into every Catch2 binary (tests/meson.build).
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>

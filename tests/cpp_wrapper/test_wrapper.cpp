@@ -1,6 +1,5 @@
 // Tests of the C++17 wrapper include/xent/xent.hpp over the real library.
 // References are computed here from std::exp / std::log formulas, never copied from a text.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <xent/xent.hpp>

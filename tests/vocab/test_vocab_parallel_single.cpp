@@ -3,7 +3,6 @@
 // in shard order). Checked against the long-double reference of tests/reference (SPEC
 // section 4), bitwise against the single-process call where one shard makes the sums the
 // same, and every error path (status, message, nothing written).
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <algorithm>
