@@ -1,5 +1,5 @@
 // The function table of one ISA: what the C API and the parallel driver call.
-// Each ISA library (src/isa/*.cpp) fills one; src/dispatch.cpp picks one on the first call.
+// Each ISA library (src/isa/, compiled once per ISA) fills one; src/dispatch.cpp picks one on the first call.
 #pragma once
 
 #include <atomic>

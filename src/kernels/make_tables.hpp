@@ -1,5 +1,5 @@
-// Instantiates every kernel for one architecture. Included only by src/isa/*.cpp, each
-// compiled with its ISA's flags and its own XENT_ISA_NS.
+// Fills one element type's kernel table for one architecture. Included only by src/isa/*.cpp,
+// each compiled once per ISA with that ISA's flags and its own XENT_ISA_NS.
 #pragma once
 
 #include "kernels/axis_softmax.hpp"
@@ -43,8 +43,8 @@ double loss_categorical(const LossCall<simd::value_t<V>> &c, int64_t u0, int64_t
   return categorical_ce_block<V>(c, u0, u1, Sparse);
 }
 
-template <class V> KernelTable<simd::value_t<V>> make_table() {
-  KernelTable<simd::value_t<V>> t{};
+// The table is filled in four parts, each instantiated in its own file of src/isa/.
+template <class V> void fill_kernels(KernelTable<simd::value_t<V>> &t) {
   t.unary[int(Unary::exp)] = unary_kernel<V, Unary::exp>;
   t.unary[int(Unary::log)] = unary_kernel<V, Unary::log>;
   t.unary[int(Unary::log1p)] = unary_kernel<V, Unary::log1p>;
@@ -56,37 +56,22 @@ template <class V> KernelTable<simd::value_t<V>> make_table() {
   t.axis_tile_lanes = axis_tile_lanes<V>();
   t.lse_axis = lse_axis<V>;
   t.softmax_axis = softmax_axis<V>;
-  t.loss_block[int(Variant::sigmoid_ce_with_logits)] = loss_sigmoid<V>;
+}
+template <class V> void fill_softmax_losses(KernelTable<simd::value_t<V>> &t) {
   t.loss_block[int(Variant::softmax_ce_with_logits)] = loss_softmax<V, false>;
   t.loss_block[int(Variant::sparse_softmax_ce_with_logits)] = loss_softmax<V, true>;
-  t.loss_block[int(Variant::binary_ce)] = loss_binary<V>;
-  t.loss_block[int(Variant::categorical_ce)] = loss_categorical<V, false>;
-  t.loss_block[int(Variant::sparse_categorical_ce)] = loss_categorical<V, true>;
-  t.loss_block[int(Variant::nll_loss)] = nll_loss_block<V>;
   t.short_sparse_classes = 2 * int64_t(simd::width_v<V>);
   t.short_sparse64 = short_sparse_call<V, int64_t>;
   t.short_sparse32 = short_sparse_call<V, int32_t>;
-  return t;
 }
-
-template <class Arch> KernelTables make_tables(const char *isa) {
-  using half::Format;
-  return KernelTables{isa,
-                      make_table<simd::vec<float, Arch>>(),
-                      make_table<simd::vec<double, Arch>>(),
-                      {{half::to_f32<Arch, Format::bf16>, half::from_f32<Arch, Format::bf16>,
-                        sparse_half_loss_rows<simd::vec<float, Arch>, Format::bf16>},
-                       {half::to_f32<Arch, Format::f16>, half::from_f32<Arch, Format::f16>,
-                        sparse_half_loss_rows<simd::vec<float, Arch>, Format::f16>}}};
+template <class V> void fill_elementwise_losses(KernelTable<simd::value_t<V>> &t) {
+  t.loss_block[int(Variant::sigmoid_ce_with_logits)] = loss_sigmoid<V>;
+  t.loss_block[int(Variant::binary_ce)] = loss_binary<V>;
+}
+template <class V> void fill_categorical_losses(KernelTable<simd::value_t<V>> &t) {
+  t.loss_block[int(Variant::categorical_ce)] = loss_categorical<V, false>;
+  t.loss_block[int(Variant::sparse_categorical_ce)] = loss_categorical<V, true>;
+  t.loss_block[int(Variant::nll_loss)] = nll_loss_block<V>;
 }
 
 }  // namespace xent::XENT_ISA_NS::kern
-
-// Defines xent::tables_<name>() for one ISA translation unit.
-#define XENT_DEFINE_ISA_TABLES(name, Arch)                                                   \
-  namespace xent {                                                                           \
-  const KernelTables *tables_##name() {                                                      \
-    static const KernelTables tables = XENT_ISA_NS::kern::make_tables<Arch>(#name);          \
-    return &tables;                                                                          \
-  }                                                                                          \
-  }
