@@ -83,6 +83,14 @@ template <class V> XENT_ALWAYS_INLINE V expf_normal(const V &x) {
   const V k = expf_split(x, pow2k);
   return expf_poly(expf_reduce(x, k)) * pow2k;
 }
+// AVX-512: exp(x) for any x in [-104.5, 89.5] or NaN, scaled by vscalefps, which rounds the
+// subnormal results once and overflows to inf itself: no two-step scaling, no branch. For
+// the x of expf_normal the same bits (the product by a normal 2^k is exact either way).
+template <class V> XENT_ALWAYS_INLINE V expf_scalef(const V &x) {
+  V unused;  // the shifted 2^k bits of expf_split, dead code here
+  const V k = expf_split(x, unused);
+  return simd::scalef(expf_poly(expf_reduce(x, k)), k);
+}
 
 // f64: k = round(x / ln2) and 2^k for x whose 2^k is a normal double (-708.7 < x < 709.4):
 // the magic 1.5*2^52 + 1023 rounds k + bias into kb's low mantissa bits, as expf_split.
@@ -114,12 +122,23 @@ template <class V> XENT_ALWAYS_INLINE V expd_normal(const V &x) {
   const V k = expd_split(x, pow2k);
   return expd_poly(expd_reduce(x, k)) * pow2k;
 }
+// AVX-512: expf_scalef's f64 twin, for x in [-746, 710] or NaN.
+template <class V> XENT_ALWAYS_INLINE V expd_scalef(const V &x) {
+  V unused;
+  const V k = expd_split(x, unused);
+  return simd::scalef(expd_poly(expd_reduce(x, k)), k);
+}
 
 }  // namespace detail
 
 template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
   using T = simd::value_t<V>;
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (simd::has_scalef<V>()) {
+    // Outside the clamps the result is 0 or +inf either way; NaN passes them.
+    if constexpr (std::is_same_v<T, float>)
+      return detail::expf_scalef(simd::vmin_keep_nan(V(89.5f), simd::vmax_keep_nan(V(-104.5f), x)));
+    else return detail::expd_scalef(simd::vmin_keep_nan(V(710.0), simd::vmax_keep_nan(V(-746.0), x)));
+  } else if constexpr (std::is_same_v<T, float>) {
     // Whole vectors whose results are all normal floats (nearly always): one scaling.
     if (simd::all(simd::vabs(x) < V(87.0f))) return detail::expf_normal(x);
     // Outside [-104, 89] the result is 0 or +inf; clamping keeps k within scale2's range.
@@ -147,7 +166,17 @@ inline constexpr double kExpLe0FloorF64 = -708.7;
 // No clamp, no two-step scaling, no NaN select: about half the work of exp_v.
 template <class V> XENT_ALWAYS_INLINE V exp_le0_v(const V &d) {
   using T = simd::value_t<V>;
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (simd::has_scalef<V>()) {
+    // The flush by the scaling's zero-masking: one compare instead of a compare and a blend.
+    V unused;
+    if constexpr (std::is_same_v<T, float>) {
+      const V k = detail::expf_split(d, unused);
+      return simd::scalef_unless_below(detail::expf_poly(detail::expf_reduce(d, k)), k, d, -87.3f);
+    } else {
+      const V k = detail::expd_split(d, unused);
+      return simd::scalef_unless_below(detail::expd_poly(detail::expd_reduce(d, k)), k, d, kExpLe0FloorF64);
+    }
+  } else if constexpr (std::is_same_v<T, float>) {
     return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
   } else {
     // Below -708.7, 2^k would not be a normal double: flushed (exp < 2^-1022).
@@ -165,9 +194,9 @@ template <class V> XENT_ALWAYS_INLINE V exp_le0_v(const V &d) {
 // -708.7 (the bits of the public kernels' exp, which the vocabulary-parallel functions
 // build on: their single-shard results equal the single-process loss bit for bit).
 namespace detail {
-template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
-  V pow2k;
-  const V k = expf_split(d, pow2k);
+// exp(d) = u 2^k: returns u, sets k and pow2k (d >= -87.3 or NaN).
+template <class V> XENT_ALWAYS_INLINE V expf_loss_parts(const V &d, V &k, V &pow2k) {
+  k = expf_split(d, pow2k);
   // With a fused multiply-add, r = d - k ln2 in one step: the product is exact and ln2
   // rounded to float is off by 1.9e-9, so r is off by at most 126 * 1.9e-9 = 2.4e-7 (a
   // relative error of 2.4e-7 in exp) for one multiply-add less (L2 loss 0.316 -> 0.281
@@ -183,8 +212,13 @@ template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 o
   u = simd::fma(u, r, V(0x1.57ceb6p-3f));
   u = simd::fma(u, r, V(0x1.0003f4p-1f));
   u = simd::fma(u, r, V(0x1.fffba8p-1f));
-  u = simd::fma(u, r, V(1.0f));
-  return u * pow2k;
+  return simd::fma(u, r, V(1.0f));
+}
+template <class V> XENT_ALWAYS_INLINE V expf_loss(const V &d) {  // d >= -87.3 or NaN
+  V k, pow2k;
+  const V u = expf_loss_parts(d, k, pow2k);
+  if constexpr (simd::has_scalef<V>()) return simd::scalef(u, k);  // the same bits, one instruction
+  else return u * pow2k;
 }
 }  // namespace detail
 
@@ -218,8 +252,15 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_from_sum_term(const V &d, const
 // The probabilities (softmax numerators): d < -87.3 gives exactly 0, so a masked class
 // (-inf) has a gradient of exactly 0. NaN gives NaN.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_v(const V &d) {
-  if constexpr (std::is_same_v<simd::value_t<V>, float>) return exp_loss_from_sum_term(d, detail::expf_loss(d));
-  else return exp_le0_v(d);
+  if constexpr (std::is_same_v<simd::value_t<V>, float> && simd::has_scalef<V>()) {
+    V k, pow2k;
+    const V u = detail::expf_loss_parts(d, k, pow2k);
+    return simd::scalef_unless_below(u, k, d, kLossExpFloor);
+  } else if constexpr (std::is_same_v<simd::value_t<V>, float>) {
+    return exp_loss_from_sum_term(d, detail::expf_loss(d));
+  } else {
+    return exp_le0_v(d);
+  }
 }
 
 }  // namespace xent::XENT_ISA_NS::math

@@ -190,6 +190,32 @@ template <class V> XENT_ALWAYS_INLINE V vmax_keep_nan(const V &lo, const V &b) {
   if constexpr (is_scalar_v<V>) return b < lo ? lo : b;
   else return xsimd::max(lo, b);
 }
+// min(hi, b) that is NaN when b is NaN, on every path, as vmax_keep_nan.
+template <class V> XENT_ALWAYS_INLINE V vmin_keep_nan(const V &hi, const V &b) {
+  if constexpr (is_scalar_v<V>) return b > hi ? hi : b;
+  else return xsimd::min(hi, b);
+}
+
+// AVX-512's vscalefps / vscalefpd: p * 2^floor(k) rounded once, overflowing to inf and
+// rounding into the subnormals as one IEEE multiplication would, for any k (exp's scaling in
+// one instruction, without forming 2^k). scalef_unless_below(p, k, d, floor) gives 0 in the
+// lanes where d < floor (not where d is NaN) through the instruction's zero-masking.
+template <class V> constexpr bool has_scalef() { return detail::has_avx512_mask<V>(); }
+#if defined(__x86_64__) || defined(__i386__)
+template <class V> XENT_ALWAYS_INLINE V scalef(const V &p, const V &k) {
+  static_assert(has_scalef<V>());
+  if constexpr (sizeof(value_t<V>) == 4) return _mm512_scalef_ps(p, k);
+  else return _mm512_scalef_pd(p, k);
+}
+template <class V>
+XENT_ALWAYS_INLINE V scalef_unless_below(const V &p, const V &k, const V &d, value_t<V> floor) {
+  static_assert(has_scalef<V>());
+  if constexpr (sizeof(value_t<V>) == 4)
+    return _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask(d, _mm512_set1_ps(floor), _CMP_NLT_UQ), p, k);
+  else return _mm512_maskz_scalef_pd(_mm512_cmp_pd_mask(d, _mm512_set1_pd(floor), _CMP_NLT_UQ), p, k);
+}
+#endif
+
 template <class V> inline V vabs(const V &a) {
   if constexpr (is_scalar_v<V>) return std::fabs(a);
   else return xsimd::abs(a);
