@@ -10,7 +10,8 @@
 //   k = round(x / ln2), r = x - k*ln2 in two steps (ln2_hi has few bits, so k*ln2_hi is
 //   exact), exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2/2, result = exp(r) * 2^k where the
 //   scaling is split into two exact powers of two so that subnormal results are rounded
-//   once and 2^128 (f32) / 2^1024 (f64) are never formed.
+//   once and 2^128 (f32) / 2^1024 (f64) are never formed. On AVX-512, vscalefps/pd does
+//   that scaling in one instruction (simd::scalef), and exp_v has no range branch.
 #pragma once
 
 #include "simd/vec.hpp"
