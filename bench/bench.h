@@ -84,6 +84,7 @@ void register_onednn();
 void register_xnnpack();
 void register_sleef();
 void register_libtorch();
+void register_libtorch_ops();  // BCE (both), soft-target CE, nll_loss, softmax, log_softmax
 
 template <class Call> void timed(benchmark::State &state, const Shape &s, size_t elem_bytes, Call call) {
   Rotation rot;

@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
 #endif
 #if XENT_BENCH_HAVE_LIBTORCH
   xbench::register_libtorch();
+  xbench::register_libtorch_ops();
 #endif
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

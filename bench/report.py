@@ -105,14 +105,26 @@ def ratio_table(results):
     return lines
 
 
-# Each xent function and the peers that compute the same operation (1 thread).
+def torch_loss(variant, torch_name, dtypes=("f32", "f64")):
+    """xent's variant.none.loss / .loss_grad against libtorch's torch_name.mean ones."""
+    return [(f"{variant}.none.{kind}", dtype, [("libtorch", f"{torch_name}.mean.{kind}")])
+            for kind in ("loss", "loss_grad") for dtype in dtypes]
+
+
+# Each xent function and the peers that compute the same operation (1 thread); a peer not
+# in this run (not found by meson, or filtered out) is left out of its row.
 PEERS = [
     (HEADLINE + ".loss", "f32", [("onednn", "softmax"), ("xnnpack", "softmax"), ("libtorch", "cross_entropy.mean.loss")]),
     (HEADLINE + ".loss_grad", "f32", [("onednn", "softmax"), ("libtorch", "cross_entropy.mean.loss_grad")]),
-    (HEADLINE + ".loss", "bf16", [("libtorch", "cross_entropy.mean.loss")]),
-    (HEADLINE + ".loss_grad", "bf16", [("libtorch", "cross_entropy.mean.loss_grad")]),
-    ("softmax", "f32", [("onednn", "softmax"), ("xnnpack", "softmax")]),
-    ("log_softmax", "f32", [("onednn", "log_softmax")]),
+] + torch_loss(HEADLINE.split(".")[0], "cross_entropy", ("bf16", "f64")) \
+  + torch_loss("softmax_ce_with_logits", "cross_entropy_soft") \
+  + torch_loss("sigmoid_ce_with_logits", "binary_cross_entropy_with_logits") \
+  + torch_loss("binary_ce", "binary_cross_entropy") \
+  + torch_loss("nll_loss", "nll_loss") + [
+    ("softmax", "f32", [("onednn", "softmax"), ("xnnpack", "softmax"), ("libtorch", "softmax")]),
+    ("softmax", "f64", [("libtorch", "softmax")]),
+    ("log_softmax", "f32", [("onednn", "log_softmax"), ("libtorch", "log_softmax")]),
+    ("log_softmax", "f64", [("libtorch", "log_softmax")]),
     ("exp", "f32", [("sleef", "exp_u10")]),
     ("log", "f32", [("sleef", "log_u10")]),
 ]
@@ -212,7 +224,9 @@ def write_markdown(path, doc, results, command, outer):
     ] + ratio_table(results) + [
         "", "## Each xent function against the best peer for the same operation (1 thread, ns/element)", "",
         "Ratio > 1: xent is faster. The ISA path is this run's (`XENT_ISA` selects another: run the",
-        "script again with `XENT_ISA=avx2` on an AVX-512 machine for the AVX2 path).", "",
+        "script again with `XENT_ISA=avx2` on an AVX-512 machine for the AVX2 path).",
+        "xent's losses are reduction NONE (one loss per sample, per element for sigmoid and binary CE);",
+        "libtorch's are reduction mean, torch's default (`.mean`), on the same input buffers.", "",
     ] + peer_table(results) + [
         "", "## ns per element, 1 thread", "",
     ] + time_table(results, 1) + [

@@ -1,4 +1,4 @@
-// xent through its C API: the six loss variants (f32 and f64, loss only and loss+gradient),
+// xent through its C API: the seven loss variants (f32 and f64, loss only and loss+gradient),
 // and the exp / log / softmax / log_softmax / logsumexp kernels, at 1 and 2 threads.
 #include <xent/xent.h>
 
@@ -25,7 +25,8 @@ template <class T> struct Api;
                                   softmax = xent_softmax_ce_with_logits_##S, binary = xent_binary_ce_##S, \
                                   categorical = xent_categorical_ce_##S;                                   \
     static constexpr LossFn<T, int64_t> sparse_softmax = xent_sparse_softmax_ce_with_logits_##S,           \
-                                        sparse_categorical = xent_sparse_categorical_ce_##S;               \
+                                        sparse_categorical = xent_sparse_categorical_ce_##S,               \
+                                        nll = xent_nll_loss_##S;                                           \
     static constexpr BackwardFn<T> sparse_softmax_backward = xent_sparse_softmax_ce_with_logits_backward_##S;   \
     static constexpr ElemFn<T> exp = xent_exp_##S, log = xent_log_##S;                                     \
     static constexpr RowFn<T> softmax_rows = xent_softmax_##S, log_softmax_rows = xent_log_softmax_##S,    \
@@ -110,6 +111,9 @@ template <class T> void register_type() {
   add_loss<T, T>("binary_ce", A::binary, Fill::probs, XENT_REDUCTION_NONE, false);
   add_loss<T, T>("categorical_ce", A::categorical, Fill::probs, XENT_REDUCTION_NONE, false);
   add_loss<T, int64_t>("sparse_categorical_ce", A::sparse_categorical, Fill::probs, XENT_REDUCTION_NONE, false);
+  // nll_loss reads only the label's entry of each row, so the logits buffer serves as the
+  // log-probabilities (the values do not change the work; libtorch's peer reads the same one).
+  add_loss<T, int64_t>("nll_loss", A::nll, Fill::logits, XENT_REDUCTION_NONE, false);
 
   const auto elementwise = [](ElemFn<T> fn) { return [fn](const T *x, const Shape &s, T *y) { return fn(x, y, s.elements()); }; };
   const auto rowwise = [](RowFn<T> fn) { return [fn](const T *x, const Shape &s, T *y) { return fn(x, s.rows, s.cols, y); }; };
