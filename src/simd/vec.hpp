@@ -200,21 +200,29 @@ template <class V> XENT_ALWAYS_INLINE V vmin_keep_nan(const V &hi, const V &b) {
 // rounding into the subnormals as one IEEE multiplication would, for any k (exp's scaling in
 // one instruction, without forming 2^k). scalef_unless_below(p, k, d, floor) gives 0 in the
 // lanes where d < floor (not where d is NaN) through the instruction's zero-masking.
+// Declared on every target (callers name them in discarded `if constexpr` branches);
+// instantiated only where has_scalef holds.
 template <class V> constexpr bool has_scalef() { return detail::has_avx512_mask<V>(); }
-#if defined(__x86_64__) || defined(__i386__)
 template <class V> XENT_ALWAYS_INLINE V scalef(const V &p, const V &k) {
   static_assert(has_scalef<V>());
+#if defined(__x86_64__) || defined(__i386__)
   if constexpr (sizeof(value_t<V>) == 4) return _mm512_scalef_ps(p, k);
   else return _mm512_scalef_pd(p, k);
+#else
+  return p * k;  // unreachable: the static_assert fails first
+#endif
 }
 template <class V>
 XENT_ALWAYS_INLINE V scalef_unless_below(const V &p, const V &k, const V &d, value_t<V> floor) {
   static_assert(has_scalef<V>());
+#if defined(__x86_64__) || defined(__i386__)
   if constexpr (sizeof(value_t<V>) == 4)
     return _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask(d, _mm512_set1_ps(floor), _CMP_NLT_UQ), p, k);
   else return _mm512_maskz_scalef_pd(_mm512_cmp_pd_mask(d, _mm512_set1_pd(floor), _CMP_NLT_UQ), p, k);
-}
+#else
+  return p * k + d * floor;  // unreachable
 #endif
+}
 
 template <class V> inline V vabs(const V &a) {
   if constexpr (is_scalar_v<V>) return std::fabs(a);
