@@ -6,6 +6,8 @@
 // sparse_softmax_ce_with_logits with smoothing too.
 #pragma once
 
+#include <algorithm>
+
 #include "kernels/block_io.hpp"
 #include "kernels/loss_call.hpp"
 
@@ -45,6 +47,13 @@ template <class V> double nll_loss_block(const LossCall<simd::value_t<V>> &c, in
       const T scale = T(sw * double(c.grad_scale)), dl = c.upstream(s);
       const bool has_dl = c.dloss != nullptr;
       const auto out = [&](T v) { return has_dl ? v * dl : v; };  // dl times the fused value
+      if (!c.class_weights && smooth == 0) {  // one non-zero entry: a fill (the same bits)
+        const T zero = out(T(0));
+        if (K == 1) std::fill(g, g + C, zero);
+        else for (int64_t j = 0; j < C; ++j) g[j * K] = zero;
+        g[label * K] = out(T(-label_coef) * scale);
+        continue;
+      }
       for (int64_t j = 0; j < C; ++j) {
         const double cw = c.class_weights ? double(c.class_weights[j]) : 1.0;
         const double coef = smooth != 0 ? uniform * cw + (j == label ? label_coef : 0.0) : j == label ? label_coef : 0.0;
