@@ -83,6 +83,8 @@ template <class Arch, Format fmt> XENT_ALWAYS_INLINE auto widen_vector(const uin
     if constexpr (fmt == Format::f16) return _mm256_cvtph_ps(v);
     else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
   }
+#else
+  (void)h;  // never called: vector_widen_lanes is 0 off x86
 #endif
 }
 
