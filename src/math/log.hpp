@@ -45,11 +45,90 @@ template <class V> XENT_ALWAYS_INLINE void log_reduce(const V &xs, const V &kbia
   const I e_field = simd::as_int(V(two_m)) | (((expo >> (M + 1)) & I(typename B::int_type(2 * B::bias + 1))) + (up >> M));
   k = (simd::as_float<V>(e_field) - V(two_m)) - kbias;
 }
+
+// log(v) for v in [1/2, 2] at compile time, to the precision of long double: 2 atanh(s)
+// with s = (v - 1) / (v + 1), |s| <= 1/3, by its series (60 terms: far below its ulp).
+constexpr long double log_series(long double v) {
+  const long double s = (v - 1) / (v + 1), z = s * s;
+  long double term = s, sum = 0;
+  for (int n = 1; n < 120; n += 2) {
+    sum += term / n;
+    term *= z;
+  }
+  return 2 * sum;
+}
+
+// The 32 intervals of log_avx512_f32, indexed by the top 5 mantissa bits of m in
+// [0.75, 1.5): i < 16 is m in [1 + i/32, 1 + (i+1)/32), i >= 16 is m in [(32 + i)/64, (33 + i)/64).
+// inv_c = 1/c for c the interval's midpoint, rounded to float, and -log(inv_c) (of the
+// rounded inv_c, so log m = log_c + log1p(m inv_c - 1) exactly) split as log_hi, a multiple
+// of 2^-16 (so k ln2_hi + log_hi is exact: both are multiples of 2^-16 below 2^7), plus
+// log_lo. The two intervals next to 1 (i = 0 and 31) have c = 1: r = m - 1 exactly and
+// log_c = 0, so log x near 1 is the polynomial alone, without cancellation.
+struct LogF32Table {
+  alignas(64) float inv_c[32];
+  alignas(64) float log_hi[32];
+  alignas(64) float log_lo[32];
+};
+constexpr LogF32Table make_log_f32_table() {
+  LogF32Table t{};
+  for (int i = 0; i < 32; ++i) {
+    const long double lo = i < 16 ? 1 + i / 32.0L : (32 + i) / 64.0L, width = i < 16 ? 1 / 32.0L : 1 / 64.0L;
+    const float inv_c = (i == 0 || i == 31) ? 1.0f : float(1 / (lo + width / 2));
+    const long double log_c = -log_series(inv_c);
+    const long double scaled = log_c * 65536;
+    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / 65536;
+    t.inv_c[i] = inv_c;
+    t.log_hi[i] = float(hi);
+    t.log_lo[i] = float(log_c - hi);
+  }
+  return t;
+}
+inline constexpr LogF32Table kLogF32Table = make_log_f32_table();
+
+// AVX-512 f32 log without a division: x = 2^k m with m in [0.75, 1.5) by vgetmantps and
+// k by vgetexpps (subnormals included), c and log c by two-register permutes (vpermt2ps)
+// of the table above, r = m/c - 1 by one multiply-add (|r| <= 1/32), log1p(r) by its
+// Taylor series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), and
+// (k ln2_hi + log_hi) + ((k ln2_lo + log_lo) + log1p(r)), whose first sum is exact.
+// Lanes that are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
+template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
+#if defined(__x86_64__) || defined(__i386__)
+  const __m512 xv = x;
+  const __m512 m = _mm512_getmant_ps(xv, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
+  const __m512 k = _mm512_sub_ps(_mm512_getexp_ps(xv), _mm512_getexp_ps(m));
+  const __m512i i = _mm512_srli_epi32(_mm512_castps_si512(m), 18);  // the permutes read its low 5 bits
+  const LogF32Table &t = kLogF32Table;
+  const __m512 inv_c = _mm512_permutex2var_ps(_mm512_load_ps(t.inv_c), i, _mm512_load_ps(t.inv_c + 16));
+  const __m512 log_hi = _mm512_permutex2var_ps(_mm512_load_ps(t.log_hi), i, _mm512_load_ps(t.log_hi + 16));
+  const __m512 log_lo = _mm512_permutex2var_ps(_mm512_load_ps(t.log_lo), i, _mm512_load_ps(t.log_lo + 16));
+  const __m512 r = _mm512_fmsub_ps(m, inv_c, _mm512_set1_ps(1.0f));
+  __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
+  q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 3));
+  q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(-0.5f));
+  const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
+  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), log_hi);  // exact
+  const __m512 small = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), log_lo), p);
+  __m512 y = _mm512_add_ps(big, small);
+  // fpclass: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, negative 0x40, SNaN 0x80.
+  const __mmask16 special = _mm512_fpclass_ps_mask(xv, 0xDF);
+  if (__builtin_expect(special != 0, 0)) {
+    const __mmask16 zero = _mm512_fpclass_ps_mask(xv, 0x06), inf = _mm512_fpclass_ps_mask(xv, 0x08);
+    y = _mm512_mask_mov_ps(y, special, _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN()));
+    y = _mm512_mask_mov_ps(y, zero, _mm512_set1_ps(-std::numeric_limits<float>::infinity()));
+    y = _mm512_mask_mov_ps(y, inf, xv);
+  }
+  return V(y);
+#else
+  return x;  // unreachable: called only where has_scalef holds
+#endif
+}
 }  // namespace detail
 
 template <class V> inline V log_v(const V &x) {
   using T = simd::value_t<V>;
   using B = simd::float_bits<T>;
+  if constexpr (std::is_same_v<T, float> && simd::has_scalef<V>()) return detail::log_avx512_f32(x);
   constexpr int M = B::mantissa;
   const T two_m = T(1ull << M);
 
@@ -158,18 +237,6 @@ XENT_ALWAYS_INLINE double madd(double a, double b, double c) {
 }
 
 namespace detail {
-
-// log(v) for v in [1/2, 2] at compile time, to the precision of long double: 2 atanh(s)
-// with s = (v - 1) / (v + 1), |s| <= 1/3, by its series (60 terms: far below its ulp).
-constexpr long double log_series(long double v) {
-  const long double s = (v - 1) / (v + 1), z = s * s;
-  long double term = s, sum = 0;
-  for (int n = 1; n < 120; n += 2) {
-    sum += term / n;
-    term *= z;
-  }
-  return 2 * sum;
-}
 
 // For c = 1 + i/128, i in [0, 128): inv_c, 1/c rounded to double, and log_c = log(1 / inv_c)
 // (of the rounded inv_c, so that log m = log_c + log1p(m inv_c - 1) holds exactly).
