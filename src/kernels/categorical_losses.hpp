@@ -21,19 +21,24 @@ template <class V> struct CategoricalRow {
   const T *p, *t;  // row start (stride K); targets row or null
   T t_scale, t_add, inv_sum;
 
-  V coef(int64_t i) const {
-    V tc = t ? V(t_scale) * load_block<V>(t, i, c.C, c.K, T(0)) + V(t_add) : V(t_add);
-    if (c.class_weights) tc *= load_block<V>(c.class_weights, i, c.C, 1, T(0));
+  // The coefficients of the vector at i, their operands read by load(pointer, stride).
+  template <class Load> V coef_with(Load load) const {
+    V tc = !t ? V(t_add)
+           : t_scale == T(1) && t_add == T(0) ? load(t, c.K)  // no smoothing: t itself
+                                             : V(t_scale) * load(t, c.K) + V(t_add);
+    if (c.class_weights) tc *= load(c.class_weights, int64_t(1));
     return tc;
   }
-  // u, q, and whether u was clipped, for the vector at i.
-  void clip(const V &pv, V &u, V &q, simd::mask_t<V> &clipped) const {
+  V coef(int64_t i) const {
+    return coef_with([&](const T *q, int64_t stride) { return load_block<V>(q, i, c.C, stride, T(0)); });
+  }
+  // u, q, and (Clipped) whether u was clipped, for the vector at i. NaN stays NaN.
+  template <bool Clipped = true> void clip(const V &pv, V &u, V &q, simd::mask_t<V> &clipped) const {
     const T eps = c.epsilon;
     u = pv * V(inv_sum);
     const V top(T(1 - double(eps)));  // the upper bound rounded to T, as clip_by_value has it
-    clipped = (u < V(eps)) | (u > top);
-    q = simd::vmin(simd::vmax(u, V(eps)), top);
-    q = simd::select(simd::isnan_v(u), u, q);  // x86 min/max would drop a NaN
+    if constexpr (Clipped) clipped = (u < V(eps)) | (u > top);
+    q = simd::vmin_keep_nan(top, simd::vmax_keep_nan(V(eps), u));
   }
   V g_of(const V &k, const V &q, const simd::mask_t<V> &clipped) const {
     return simd::select(clipped, V(T(0)), -weighted_ratio(k, q));
@@ -50,21 +55,27 @@ template <class V> struct CategoricalRow {
     return total;
   }
 
-  // loss and sum_c g_c u_c over the vector part of coef.
-  void terms(double &loss, double &gu) const {
+  // loss and (Grad) sum_c g_c u_c over the vector part of coef: the loss alone has no
+  // division and no gradient term, and the same bits.
+  template <bool Grad> void terms(double &loss, double &gu) const {
     for (int64_t c0 = 0; c0 < c.C; c0 += kSumChunk) {
       const int64_t c1 = std::min(c.C, c0 + kSumChunk);
       V l(T(0)), a(T(0));
-      for (int64_t i = c0; i < c1; i += W) {
+      auto step = [&](const V &pv, const V &k) __attribute__((always_inline)) {
         V u, q;
         simd::mask_t<V> clipped;
-        clip(load_block<V>(p, i, c1, c.K, T(1)), u, q, clipped);
-        const V k = keep_valid(coef(i), i, c1);
-        l += weighted(k, -math::log_loss_v(q));
-        a += g_of(k, q, clipped) * u;
-      }
+        clip<Grad>(pv, u, q, clipped);
+        // l - k log q, unchanged where k is 0 (its log may be infinite): one multiply-add.
+        l = simd::select(k == V(T(0)), l, simd::fnma(k, math::log_loss_v(q), l));
+        if constexpr (Grad) a += g_of(k, q, clipped) * u;
+      };
+      int64_t i = c0;
+      if (c.K == 1)  // contiguous classes: whole vectors by plain loads, the same terms
+        for (; i + W <= c1; i += W)
+          step(simd::load<V>(p + i), coef_with([&](const T *q, int64_t) { return simd::load<V>(q + i); }));
+      for (; i < c1; i += W) step(load_block<V>(p, i, c1, c.K, T(1)), keep_valid(coef(i), i, c1));
       loss += double(simd::hsum(l));
-      gu += double(simd::hsum(a));
+      if constexpr (Grad) gu += double(simd::hsum(a));
     }
   }
 
@@ -104,7 +115,10 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     const double S = row.sum_p();
     row.inv_sum = T(1.0 / S);
     double loss = 0, gu = 0;
-    if (vector_coef) row.terms(loss, gu);
+    if (vector_coef) {
+      if (g) row.template terms<true>(loss, gu);
+      else row.template terms<false>(loss, gu);
+    }
     T g_label = 0;
     if (sparse) {  // the label's own term, evaluated as a one-lane vector
       using S1 = T;

@@ -98,17 +98,17 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
   const __m512 m = _mm512_getmant_ps(xv, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
   const __m512 k = _mm512_sub_ps(_mm512_getexp_ps(xv), _mm512_getexp_ps(m));
   const __m512i i = _mm512_srli_epi32(_mm512_castps_si512(m), 18);  // the permutes read its low 5 bits
+  auto lookup = [&i](const float *table) __attribute__((always_inline)) {
+    return _mm512_permutex2var_ps(_mm512_load_ps(table), i, _mm512_load_ps(table + 16));
+  };
   const LogF32Table &t = kLogF32Table;
-  const __m512 inv_c = _mm512_permutex2var_ps(_mm512_load_ps(t.inv_c), i, _mm512_load_ps(t.inv_c + 16));
-  const __m512 log_hi = _mm512_permutex2var_ps(_mm512_load_ps(t.log_hi), i, _mm512_load_ps(t.log_hi + 16));
-  const __m512 log_lo = _mm512_permutex2var_ps(_mm512_load_ps(t.log_lo), i, _mm512_load_ps(t.log_lo + 16));
-  const __m512 r = _mm512_fmsub_ps(m, inv_c, _mm512_set1_ps(1.0f));
+  const __m512 r = _mm512_fmsub_ps(m, lookup(t.inv_c), _mm512_set1_ps(1.0f));
   __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
   q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 3));
   q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(-0.5f));
   const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
-  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), log_hi);  // exact
-  const __m512 small = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), log_lo), p);
+  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), lookup(t.log_hi));  // exact
+  const __m512 small = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), lookup(t.log_lo)), p);
   __m512 y = _mm512_add_ps(big, small);
   // fpclass: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, negative 0x40, SNaN 0x80.
   const __mmask16 special = _mm512_fpclass_ps_mask(xv, 0xDF);
@@ -172,9 +172,10 @@ template <class V> inline V log_v(const V &x) {
 // (3.8e-8 absolute error in double, under 1e-7 in f32 with the rounding of the evaluation;
 // tests/test_loss_log.cpp), and k ln2 added in two parts. Lanes that are not normal positive
 // finite floats (0, subnormal, inf, NaN, negative) take log_v, lane by lane: every lane's
-// value depends on itself only, whatever its neighbours.
+// value depends on itself only, whatever its neighbours. AVX-512: log_v itself, whose table
+// reduction costs no more than this polynomial (a shorter one would save 2 of its 18 operations).
 template <class V> XENT_ALWAYS_INLINE V log_loss_v(const V &x) {
-  if constexpr (!std::is_same_v<simd::value_t<V>, float>) {
+  if constexpr (!std::is_same_v<simd::value_t<V>, float> || simd::has_scalef<V>()) {
     return log_v(x);
   } else {
     const simd::mask_t<V> normal =
