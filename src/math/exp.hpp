@@ -127,11 +127,56 @@ template <class V> XENT_ALWAYS_INLINE V expd_normal(const V &x) {
   const V k = expd_split(x, pow2k);
   return expd_poly(expd_reduce(x, k)) * pow2k;
 }
-// AVX-512: expf_scalef's f64 twin, for x in [-746, 710] or NaN.
-template <class V> XENT_ALWAYS_INLINE V expd_scalef(const V &x) {
-  V unused;
-  const V k = expd_split(x, unused);
-  return simd::scalef(expd_poly(expd_reduce(x, k)), k);
+// AVX-512 f64: a table reduction instead of the degree-13 series. n = round(16 x / ln2) in
+// kb's low mantissa bits (the shifter 1.5*2^52), r = x - n ln2/16 in two steps (|r| <=
+// ln2/32; ln2_hi/16 has 32 bits, so n ln2_hi/16 is exact for |n| < 2^21), 2^(j/16) for
+// j = n mod 16 (kb's low 4 bits, which vpermt2pd reads as its index) as a hi + lo pair from
+// a 16-entry table, exp(r) - 1 = r + r^2 Q(r) with Q of degree 4 fitted for this library
+// (relative minimax, 1.2e-17 = 0.11 ulp), y = T_hi + (T_hi p + T_lo), and y 2^floor(n/16) by
+// vscalefpd (which floors its exponent operand itself): 17 operations against 21.
+// Returns y and sets e = n/16 (the scalef operand). Valid for x in [-746, 710] or NaN.
+struct Exp2TableF64 {
+  alignas(64) double hi[16];
+  alignas(64) double lo[16];
+};
+constexpr long double exp_series(long double a) {  // |a| < 1, to the precision of long double
+  long double term = 1, sum = 1;
+  for (int n = 1; n < 40; ++n) sum += (term *= a / n);
+  return sum;
+}
+constexpr Exp2TableF64 make_exp2_table_f64() {
+  Exp2TableF64 t{};
+  for (int j = 0; j < 16; ++j) {
+    const long double v = exp_series(j * 0.69314718055994530941723212145817656807L / 16);
+    t.hi[j] = double(v);
+    t.lo[j] = double(v - static_cast<long double>(t.hi[j]));
+  }
+  return t;
+}
+inline constexpr Exp2TableF64 kExp2TableF64 = make_exp2_table_f64();
+
+template <class V> XENT_ALWAYS_INLINE V expd_table(const V &x, V &e) {
+#if defined(__x86_64__) || defined(__i386__)
+  constexpr double shifter = 6755399441056768.0;  // 1.5 * 2^52
+  const __m512d kb = _mm512_fmadd_pd(x, _mm512_set1_pd(23.083120654223414517), _mm512_set1_pd(shifter));  // 16/ln2
+  const __m512d n = _mm512_sub_pd(kb, _mm512_set1_pd(shifter));
+  __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.62e42fee00000p-5), x);   // ln2_hi / 16
+  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(0x1.a39ef35793c76p-37), r);           // ln2_lo / 16
+  const __m512i j = _mm512_castpd_si512(kb);
+  const Exp2TableF64 &t = kExp2TableF64;
+  const __m512d t_hi = _mm512_permutex2var_pd(_mm512_load_pd(t.hi), j, _mm512_load_pd(t.hi + 8));
+  const __m512d t_lo = _mm512_permutex2var_pd(_mm512_load_pd(t.lo), j, _mm512_load_pd(t.lo + 8));
+  __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(0x1.6c149d482d80dp-10), r, _mm512_set1_pd(0x1.11123b3e18400p-7));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.555555592ad8bp-5));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.555555548eca6p-3));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.fffffffffffbcp-2));
+  const __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+  e = V(_mm512_mul_pd(n, _mm512_set1_pd(0.0625)));
+  return V(_mm512_add_pd(t_hi, _mm512_fmadd_pd(t_hi, p, t_lo)));
+#else
+  e = x;
+  return x;  // unreachable: called only where has_scalef holds
+#endif
 }
 
 }  // namespace detail
@@ -142,7 +187,11 @@ template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
     // Outside the clamps the result is 0 or +inf either way; NaN passes them.
     if constexpr (std::is_same_v<T, float>)
       return detail::expf_scalef(simd::vmin_keep_nan(V(89.5f), simd::vmax_keep_nan(V(-104.5f), x)));
-    else return detail::expd_scalef(simd::vmin_keep_nan(V(710.0), simd::vmax_keep_nan(V(-746.0), x)));
+    else {
+      V e;
+      const V y = detail::expd_table(simd::vmin_keep_nan(V(710.0), simd::vmax_keep_nan(V(-746.0), x)), e);
+      return simd::scalef(y, e);
+    }
   } else if constexpr (std::is_same_v<T, float>) {
     // Whole vectors whose results are all normal floats (nearly always): one scaling.
     if (simd::all(simd::vabs(x) < V(87.0f))) return detail::expf_normal(x);
@@ -178,8 +227,9 @@ template <class V> XENT_ALWAYS_INLINE V exp_le0_v(const V &d) {
       const V k = detail::expf_split(d, unused);
       return simd::scalef_unless_below(detail::expf_poly(detail::expf_reduce(d, k)), k, d, -87.3f);
     } else {
-      const V k = detail::expd_split(d, unused);
-      return simd::scalef_unless_below(detail::expd_poly(detail::expd_reduce(d, k)), k, d, kExpLe0FloorF64);
+      V e;
+      const V y = detail::expd_table(d, e);
+      return simd::scalef_unless_below(y, e, d, kExpLe0FloorF64);
     }
   } else if constexpr (std::is_same_v<T, float>) {
     return simd::select(d < V(-87.3f), V(0.0f), detail::expf_normal(d));
@@ -244,7 +294,13 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
 // exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(d);
-  else return detail::expd_normal(d);
+  else if constexpr (simd::has_scalef<V>()) {
+    V e;
+    const V y = detail::expd_table(d, e);
+    return simd::scalef(y, e);
+  } else {
+    return detail::expd_normal(d);
+  }
 }
 
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
