@@ -1,8 +1,9 @@
-// The loss exp on AVX-512, where its reduction is one fused multiply-add (SSE2 and the
+// The loss exp (and the loss log, which has a table form there) on AVX-512, where its reduction is one fused multiply-add (SSE2 and the
 // scalar path take two steps): compiled with the AVX-512 flags of src/meson.build, and called by
 // tests/test_loss_exp.cpp only where the CPU has AVX-512 BW and DQ. No static initializers here.
 #define XENT_ISA_NS isa_test_loss_exp_avx512
 #include "math/exp.hpp"
+#include "math/log.hpp"
 #include "support/loss_exp_sweep.hpp"
 
 namespace xt {
@@ -19,6 +20,14 @@ bool fma_rounds_once_avx512() {
   using Batch = xsimd::batch<float, xsimd::avx512bw>;
   const Batch a(1.0f + 0x1p-12f), c(-(1.0f + 0x1p-11f));
   return xsimd::all(xent::isa_test_loss_exp_avx512::simd::fma(a, a, c) == Batch(0x1p-24f));
+}
+
+std::vector<float> loss_log_avx512(const std::vector<float> &x) {
+  using Batch = xsimd::batch<float, xsimd::avx512bw>;
+  std::vector<float> y(x.size());
+  for (std::size_t i = 0; i < x.size(); i += Batch::size)
+    xent::isa_test_loss_exp_avx512::math::log_loss_v(Batch::load_unaligned(&x[i])).store_unaligned(&y[i]);
+  return y;
 }
 
 }  // namespace xt

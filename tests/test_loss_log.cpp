@@ -18,6 +18,7 @@
 
 #define XENT_ISA_NS isa_test_loss_log
 #include "math/log.hpp"
+#include "support/loss_exp_sweep.hpp"
 
 namespace {
 
@@ -129,6 +130,53 @@ TEST_CASE("loss log of floats: absolute error < 1.2e-7 + 6e-8 |log x|; the speci
     CHECK((std::isnan(want) ? std::isnan(got) : got == want));
   }
   CHECK(m::log_loss_v(1.0f) == 0.0f);
+}
+
+// The same contract for the AVX-512 form of log_loss_v (a table reduction, not the scalar
+// polynomial above), where the CPU has AVX-512: every 257th positive float, subnormals
+// included, and the special values (0 and -0 give -inf, negative and NaN give NaN, inf inf).
+TEST_CASE("loss log on AVX-512: absolute error < 1.2e-7 + 6e-8 |log x|; special values", "[kernels][loss-log]") {
+#if XENT_TEST_AVX2_FMA
+  if (!(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))) {
+    SUCCEED("no AVX-512 on this CPU");
+    return;
+  }
+  std::vector<float> x;
+  for (uint32_t bits = 1; bits < 0x7f800000u; bits += 257) {
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    x.push_back(f);
+  }
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> specials = {0.0f, -0.0f, -1.0f, -1e-40f, inf, -inf, nan, 1.0f};
+  x.insert(x.end(), specials.begin(), specials.end());
+  while (x.size() % 16) x.push_back(0.5f);
+  const std::vector<float> y = xt::loss_log_avx512(x);
+  double worst = 0, worst_x = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(x[i] > 0) || x[i] == inf) continue;
+    const long double exact = std::log(static_cast<long double>(x[i]));
+    const double excess = double(std::fabs(static_cast<long double>(y[i]) - exact)) - 6e-8 * double(std::fabs(exact));
+    if (!(excess <= worst)) worst = excess, worst_x = x[i];
+  }
+  INFO("worst excess over the result's rounding: " << worst << " at x = " << worst_x);
+  CHECK(worst < 1.2e-7);
+  auto at = [&](float v) {
+    for (size_t i = 0; i < x.size(); ++i)
+      if (std::memcmp(&x[i], &v, sizeof v) == 0) return y[i];
+    return 0.5f;
+  };
+  CHECK(at(0.0f) == -inf);
+  CHECK(at(-0.0f) == -inf);
+  CHECK(std::isnan(at(-1.0f)));
+  CHECK(std::isnan(at(-1e-40f)));
+  CHECK(std::isnan(at(-inf)));
+  CHECK(std::isnan(at(nan)));
+  CHECK(at(inf) == inf);
+  CHECK(at(1.0f) == 0.0f);
+#else
+  SUCCEED("not x86-64");
+#endif
 }
 
 // log1p_unit_loss_v, sigmoid CE's log1p(exp(-|x|)): relative error < 5e-7 on [0, 1] (every

@@ -88,28 +88,49 @@ inline constexpr LogF32Table kLogF32Table = make_log_f32_table();
 
 // AVX-512 f32 log without a division: x = 2^k m with m in [0.75, 1.5) by vgetmantps and
 // k by vgetexpps (subnormals included), c and log c by two-register permutes (vpermt2ps)
-// of the table above, r = m/c - 1 by one multiply-add (|r| <= 1/32), log1p(r) by its
-// Taylor series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), and
-// (k ln2_hi + log_hi) + ((k ln2_lo + log_lo) + log1p(r)), whose first sum is exact.
-// Lanes that are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
+// of the table above, r = m/c - 1 exactly as r + r_lo (|r| <= 1/32), log1p(r) by its Taylor
+// series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), k ln2_hi + log_hi
+// exactly, plus r by Fast2Sum, plus the small terms: 0.58 ulp from the exact log at most
+// over 1e8 random floats, 1 ulp from the correctly rounded one over all of them. Lanes that
+// are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
+#if defined(__x86_64__) || defined(__i386__)
+// x = 2^k m with m in [0.75, 1.5) (vgetmantps, vgetexpps: subnormals included) and the
+// table index i, the reduction of both AVX-512 f32 logs; lookup(table) is table[i].
+struct LogF32Reduced {
+  __m512 m, k;
+  __m512i i;  // the permutes read its low 5 bits
+  XENT_ALWAYS_INLINE __m512 lookup(const float *table) const {
+    return _mm512_permutex2var_ps(_mm512_load_ps(table), i, _mm512_load_ps(table + 16));
+  }
+};
+XENT_ALWAYS_INLINE LogF32Reduced log_f32_reduce(__m512 x) {
+  const __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
+  return {m, _mm512_sub_ps(_mm512_getexp_ps(x), _mm512_getexp_ps(m)), _mm512_srli_epi32(_mm512_castps_si512(m), 18)};
+}
+#endif
+
 template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
 #if defined(__x86_64__) || defined(__i386__)
   const __m512 xv = x;
-  const __m512 m = _mm512_getmant_ps(xv, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
-  const __m512 k = _mm512_sub_ps(_mm512_getexp_ps(xv), _mm512_getexp_ps(m));
-  const __m512i i = _mm512_srli_epi32(_mm512_castps_si512(m), 18);  // the permutes read its low 5 bits
-  auto lookup = [&i](const float *table) __attribute__((always_inline)) {
-    return _mm512_permutex2var_ps(_mm512_load_ps(table), i, _mm512_load_ps(table + 16));
-  };
+  const LogF32Reduced a = log_f32_reduce(xv);
+  const __m512 m = a.m, k = a.k;
   const LogF32Table &t = kLogF32Table;
-  const __m512 r = _mm512_fmsub_ps(m, lookup(t.inv_c), _mm512_set1_ps(1.0f));
+  // r + r_lo = m inv_c - 1 exactly: the product's rounding recovered by a multiply-add, and
+  // the product minus 1 exact (Sterbenz).
+  const __m512 inv_c = a.lookup(t.inv_c), prod = _mm512_mul_ps(m, inv_c);
+  const __m512 r = _mm512_sub_ps(prod, _mm512_set1_ps(1.0f)), r_lo = _mm512_fmsub_ps(m, inv_c, prod);
   __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
   q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 3));
   q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(-0.5f));
-  const __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
-  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), lookup(t.log_hi));  // exact
-  const __m512 small = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), lookup(t.log_lo)), p);
-  __m512 y = _mm512_add_ps(big, small);
+  // big + r by Fast2Sum (|big| >= |r| wherever big is not 0), its rounding error joining the
+  // small terms: where big and log1p(r) partly cancel (the intervals next to c = 1), the sum
+  // would otherwise round twice (1.13 ulp from the exact log, against 0.5 + 0.1 now).
+  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), a.lookup(t.log_hi));  // exact
+  const __m512 hi = _mm512_add_ps(big, r), hi_err = _mm512_add_ps(_mm512_sub_ps(big, hi), r);
+  // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-34.
+  const __m512 lo_terms = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), a.lookup(t.log_lo)),
+                                        _mm512_add_ps(_mm512_fnmadd_ps(r_lo, r, r_lo), hi_err));
+  __m512 y = _mm512_add_ps(hi, _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo_terms));
   // fpclass: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, negative 0x40, SNaN 0x80.
   const __mmask16 special = _mm512_fpclass_ps_mask(xv, 0xDF);
   if (__builtin_expect(special != 0, 0)) {
@@ -123,12 +144,84 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
   return x;  // unreachable: called only where has_scalef holds
 #endif
 }
+
+// The f64 twin: 16 intervals by the top 4 mantissa bits of m + 1/32 (vpermt2pd's index), so
+// that one interval, c = 1, is centred on 1: i <= 8 is m in [31/32 + i/16, 31/32 + (i+1)/16)
+// with c = 1 + i/16, i >= 9 is m in [(15 + i)/32, (16 + i)/32) (m + 1/32 in the binade
+// below 1). |r| <= 1/32 everywhere. log_hi is a multiple of 2^-32, as k ln2_hi is (fdlibm's
+// ln2_hi has 32 bits), so their sum is exact below 2^10.
+struct LogF64Table {
+  alignas(64) double inv_c[16];
+  alignas(64) double log_hi[16];
+  alignas(64) double log_lo[16];
+};
+constexpr LogF64Table make_log_f64_table() {
+  LogF64Table t{};
+  for (int i = 0; i < 16; ++i) {
+    const double inv_c = i == 0 ? 1.0 : double(1 / (i <= 8 ? 1 + i / 16.0L : (15.5L + i) / 32));
+    const long double log_c = -log_series(inv_c);
+    const long double scaled = log_c * 4294967296.0L;
+    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / 4294967296.0L;
+    t.inv_c[i] = inv_c;
+    t.log_hi[i] = double(hi);
+    t.log_lo[i] = double(log_c - hi);
+  }
+  return t;
+}
+inline constexpr LogF64Table kLogF64Table = make_log_f64_table();
+
+// AVX-512 f64 log: log_avx512_f32's method on the table above, log1p(r) = r + r^2 Q(r) with
+// Q of degree 7 fitted for this library (relative minimax on |r| <= 1/32, 1.1e-17 = 0.10 ulp;
+// scripts/fit/log_f64.py), no division: 0.63 ulp from the exact log at most over 4e7 inputs
+// near 1, at the table's interval edges and over the whole range.
+template <class V> XENT_ALWAYS_INLINE V log_avx512_f64(const V &x) {
+#if defined(__x86_64__) || defined(__i386__)
+  const __m512d xv = x;
+  const __m512d m = _mm512_getmant_pd(xv, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
+  const __m512d k = _mm512_sub_pd(_mm512_getexp_pd(xv), _mm512_getexp_pd(m));
+  const __m512i i = _mm512_srli_epi64(_mm512_castpd_si512(_mm512_add_pd(m, _mm512_set1_pd(1.0 / 32))), 48);
+  auto lookup = [&i](const double *table) __attribute__((always_inline)) {
+    return _mm512_permutex2var_pd(_mm512_load_pd(table), i, _mm512_load_pd(table + 8));
+  };
+  const LogF64Table &t = kLogF64Table;
+  // r + r_lo = m inv_c - 1 exactly: the product's rounding recovered by a multiply-add, and
+  // the product minus 1 exact (Sterbenz).
+  const __m512d inv_c = lookup(t.inv_c), prod = _mm512_mul_pd(m, inv_c);
+  const __m512d r = _mm512_sub_pd(prod, _mm512_set1_pd(1.0)), r_lo = _mm512_fmsub_pd(m, inv_c, prod);
+  __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c7fed14b7cb7ep-4), r, _mm512_set1_pd(-0x1.007391f706c86p-3));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.249231790a8c6p-3));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.55553f9ce15e0p-3));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.9999999b8c2fap-3));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.00000000c17a4p-2));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.55555555554efp-2));
+  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.fffffffffffc6p-2));
+  // big + r by Fast2Sum (|big| >= |r| wherever big is not 0), its rounding error joining the
+  // small terms: where big and log1p(r) partly cancel, the sum would otherwise round twice.
+  const __m512d big = _mm512_fmadd_pd(k, _mm512_set1_pd(6.93147180369123816490e-01), lookup(t.log_hi));  // exact
+  const __m512d hi = _mm512_add_pd(big, r), hi_err = _mm512_add_pd(_mm512_sub_pd(big, hi), r);
+  // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-63.
+  const __m512d lo_terms = _mm512_add_pd(_mm512_fmadd_pd(k, _mm512_set1_pd(1.90821492927058770002e-10), lookup(t.log_lo)),
+                                         _mm512_add_pd(_mm512_fnmadd_pd(r_lo, r, r_lo), hi_err));
+  __m512d y = _mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo_terms));
+  const __mmask8 special = _mm512_fpclass_pd_mask(xv, 0xDF);  // the classes of log_avx512_f32
+  if (__builtin_expect(special != 0, 0)) {
+    const __mmask8 zero = _mm512_fpclass_pd_mask(xv, 0x06), inf = _mm512_fpclass_pd_mask(xv, 0x08);
+    y = _mm512_mask_mov_pd(y, special, _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN()));
+    y = _mm512_mask_mov_pd(y, zero, _mm512_set1_pd(-std::numeric_limits<double>::infinity()));
+    y = _mm512_mask_mov_pd(y, inf, xv);
+  }
+  return V(y);
+#else
+  return x;  // unreachable: called only where has_scalef holds
+#endif
+}
 }  // namespace detail
 
 template <class V> inline V log_v(const V &x) {
   using T = simd::value_t<V>;
   using B = simd::float_bits<T>;
   if constexpr (std::is_same_v<T, float> && simd::has_scalef<V>()) return detail::log_avx512_f32(x);
+  if constexpr (std::is_same_v<T, double> && simd::has_scalef<V>()) return detail::log_avx512_f64(x);
   constexpr int M = B::mantissa;
   const T two_m = T(1ull << M);
 
@@ -172,11 +265,28 @@ template <class V> inline V log_v(const V &x) {
 // (3.8e-8 absolute error in double, under 1e-7 in f32 with the rounding of the evaluation;
 // tests/test_loss_log.cpp), and k ln2 added in two parts. Lanes that are not normal positive
 // finite floats (0, subnormal, inf, NaN, negative) take log_v, lane by lane: every lane's
-// value depends on itself only, whatever its neighbours. AVX-512: log_v itself, whose table
-// reduction costs no more than this polynomial (a shorter one would save 2 of its 18 operations).
+// value depends on itself only, whatever its neighbours. AVX-512: log_v's table reduction
+// with r rounded once, log1p(r) to r^4 (|r| <= 1/32: r^5/5 < 6e-9), and the sum without
+// log_v's error recovery: 16 operations against its 24.
 template <class V> XENT_ALWAYS_INLINE V log_loss_v(const V &x) {
-  if constexpr (!std::is_same_v<simd::value_t<V>, float> || simd::has_scalef<V>()) {
+  if constexpr (!std::is_same_v<simd::value_t<V>, float>) {
     return log_v(x);
+  } else if constexpr (simd::has_scalef<V>()) {
+#if defined(__x86_64__) || defined(__i386__)
+    const __m512 xv = x;
+    const detail::LogF32Reduced a = detail::log_f32_reduce(xv);
+    const detail::LogF32Table &t = detail::kLogF32Table;
+    const __m512 r = _mm512_fmsub_ps(a.m, a.lookup(t.inv_c), _mm512_set1_ps(1.0f));
+    const __m512 q =
+        _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(-0.25f), r, _mm512_set1_ps(1.0f / 3)), r, _mm512_set1_ps(-0.5f));
+    const __m512 small = _mm512_add_ps(_mm512_fmadd_ps(a.k, _mm512_set1_ps(9.0580006145e-06f), a.lookup(t.log_lo)),
+                                       _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r));
+    const V y(_mm512_add_ps(_mm512_fmadd_ps(a.k, _mm512_set1_ps(6.9313812256e-01f), a.lookup(t.log_hi)), small));
+    // Not positive normal (the classes of log_avx512_f32 and subnormals, 0x20): log_v.
+    if (__builtin_expect(_mm512_fpclass_ps_mask(xv, 0xFF) == 0, 1)) return y;
+    return simd::select(x >= V(std::numeric_limits<float>::min()) & (x <= V(std::numeric_limits<float>::max())), y,
+                        log_v(x));
+#endif
   } else {
     const simd::mask_t<V> normal =
         (x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max()));

@@ -44,5 +44,7 @@ LossExpSweep sweep_loss_exp_avx2(const std::vector<float> &d);
 LossExpSweep sweep_loss_exp_avx512(const std::vector<float> &d);
 bool fma_rounds_once_avx2();
 bool fma_rounds_once_avx512();
+// math::log_loss_v of each x on AVX-512 (its table form); x.size() a multiple of 16.
+std::vector<float> loss_log_avx512(const std::vector<float> &x);
 
 }  // namespace xt
