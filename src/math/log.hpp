@@ -86,13 +86,16 @@ constexpr LogF32Table make_log_f32_table() {
 }
 inline constexpr LogF32Table kLogF32Table = make_log_f32_table();
 
-// AVX-512 f32 log without a division: x = 2^k m with m in [0.75, 1.5) by vgetmantps and
-// k by vgetexpps (subnormals included), c and log c by two-register permutes (vpermt2ps)
-// of the table above, r = m/c - 1 exactly as r + r_lo (|r| <= 1/32), log1p(r) by its Taylor
-// series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), k ln2_hi + log_hi
-// exactly, plus r by Fast2Sum, plus the small terms: 0.58 ulp from the exact log at most
-// over 1e8 random floats, 1 ulp from the correctly rounded one over all of them. Lanes that
-// are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
+// log's values where x is not positive finite: 0 and -0 give -inf, +inf gives +inf, negative
+// and NaN give NaN; y elsewhere.
+template <class V> XENT_ALWAYS_INLINE V log_special_lanes(const V &x, const V &y) {
+  using T = simd::value_t<V>;
+  const T inf = std::numeric_limits<T>::infinity();
+  V out = simd::select(x == V(T(0)), V(-inf), y);
+  out = simd::select(x == V(inf), V(inf), out);
+  return simd::select((x < V(T(0))) | simd::isnan_v(x), V(std::numeric_limits<T>::quiet_NaN()), out);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 // x = 2^k m with m in [0.75, 1.5) (vgetmantps, vgetexpps: subnormals included) and the
 // table index i, the reduction of both AVX-512 f32 logs; lookup(table) is table[i].
@@ -109,6 +112,13 @@ XENT_ALWAYS_INLINE LogF32Reduced log_f32_reduce(__m512 x) {
 }
 #endif
 
+// AVX-512 f32 log without a division: x = 2^k m with m in [0.75, 1.5) by vgetmantps and
+// k by vgetexpps (subnormals included), c and log c by two-register permutes (vpermt2ps)
+// of the table above, r = m/c - 1 exactly as r + r_lo (|r| <= 1/32), log1p(r) by its Taylor
+// series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), k ln2_hi + log_hi
+// exactly, plus r by Fast2Sum, plus the small terms: 0.58 ulp from the exact log at most
+// over 1e8 random floats, 1 ulp from the correctly rounded one over all of them. Lanes that
+// are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
 template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
 #if defined(__x86_64__) || defined(__i386__)
   const __m512 xv = x;
@@ -130,16 +140,10 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
   // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-34.
   const __m512 lo_terms = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), a.lookup(t.log_lo)),
                                         _mm512_add_ps(_mm512_fnmadd_ps(r_lo, r, r_lo), hi_err));
-  __m512 y = _mm512_add_ps(hi, _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo_terms));
+  const V y(_mm512_add_ps(hi, _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo_terms)));
   // fpclass: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, negative 0x40, SNaN 0x80.
-  const __mmask16 special = _mm512_fpclass_ps_mask(xv, 0xDF);
-  if (__builtin_expect(special != 0, 0)) {
-    const __mmask16 zero = _mm512_fpclass_ps_mask(xv, 0x06), inf = _mm512_fpclass_ps_mask(xv, 0x08);
-    y = _mm512_mask_mov_ps(y, special, _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN()));
-    y = _mm512_mask_mov_ps(y, zero, _mm512_set1_ps(-std::numeric_limits<float>::infinity()));
-    y = _mm512_mask_mov_ps(y, inf, xv);
-  }
-  return V(y);
+  if (__builtin_expect(_mm512_fpclass_ps_mask(xv, 0xDF) == 0, 1)) return y;
+  return log_special_lanes(x, y);
 #else
   return x;  // unreachable: called only where has_scalef holds
 #endif
@@ -202,15 +206,9 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f64(const V &x) {
   // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-63.
   const __m512d lo_terms = _mm512_add_pd(_mm512_fmadd_pd(k, _mm512_set1_pd(1.90821492927058770002e-10), lookup(t.log_lo)),
                                          _mm512_add_pd(_mm512_fnmadd_pd(r_lo, r, r_lo), hi_err));
-  __m512d y = _mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo_terms));
-  const __mmask8 special = _mm512_fpclass_pd_mask(xv, 0xDF);  // the classes of log_avx512_f32
-  if (__builtin_expect(special != 0, 0)) {
-    const __mmask8 zero = _mm512_fpclass_pd_mask(xv, 0x06), inf = _mm512_fpclass_pd_mask(xv, 0x08);
-    y = _mm512_mask_mov_pd(y, special, _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN()));
-    y = _mm512_mask_mov_pd(y, zero, _mm512_set1_pd(-std::numeric_limits<double>::infinity()));
-    y = _mm512_mask_mov_pd(y, inf, xv);
-  }
-  return V(y);
+  const V y(_mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo_terms)));
+  if (__builtin_expect(_mm512_fpclass_pd_mask(xv, 0xDF) == 0, 1)) return y;  // log_avx512_f32's classes
+  return log_special_lanes(x, y);
 #else
   return x;  // unreachable: called only where has_scalef holds
 #endif
@@ -250,12 +248,7 @@ template <class V> inline V log_v(const V &x) {
   const T ln2_hi = std::is_same_v<T, float> ? T(6.9313812256e-01f) : T(6.93147180369123816490e-01);
   const T ln2_lo = std::is_same_v<T, float> ? T(9.0580006145e-06f) : T(1.90821492927058770002e-10);
   const V y = simd::fma(k, V(ln2_hi), -((hfsq - simd::fma(s, hfsq + R, k * V(ln2_lo))) - f));
-
-  // Special values: x < 0 or NaN -> NaN, 0 -> -inf, +inf -> +inf.
-  const T inf = std::numeric_limits<T>::infinity();
-  V out = simd::select(x == V(T(0)), V(-inf), y);
-  out = simd::select(x == V(inf), V(inf), out);
-  return simd::select((x < V(T(0))) | simd::isnan_v(x), V(std::numeric_limits<T>::quiet_NaN()), out);
+  return detail::log_special_lanes(x, y);
 }
 
 // log(x) at the loss tolerance of SPEC section 4, for the f32 probability losses (binary and
