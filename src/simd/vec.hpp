@@ -218,6 +218,11 @@ template <class V> inline V fnma(const V &a, const V &b, const V &c) {
 // Declared on every target (callers name them in discarded `if constexpr` branches);
 // instantiated only where has_scalef holds.
 template <class V> constexpr bool has_scalef() { return detail::has_avx512_mask<V>(); }
+// The AVX2 + FMA batches (the avx2 path's).
+template <class V> constexpr bool is_avx2_fma() {
+  if constexpr (is_scalar_v<V>) return false;
+  else return std::is_same_v<typename V::arch_type, xsimd::fma3<xsimd::avx2>>;
+}
 template <class V> XENT_ALWAYS_INLINE V scalef(const V &p, const V &k) {
   static_assert(has_scalef<V>());
 #if defined(__x86_64__) || defined(__i386__)
