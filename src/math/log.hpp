@@ -4,9 +4,13 @@
 // subnormal inputs included. log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf,
 // log(NaN) = NaN. Proven by tests/ulp_sweep.cpp over all 2^32 floats on every ISA path.
 //
-// Algorithm (fdlibm __ieee754_log): x = 2^k * m with m in [sqrt(2)/2, sqrt(2)), f = m - 1,
-// s = f / (2 + f), log(1+f) = f - (hfsq - s*(hfsq + R(s^2))) with hfsq = f^2/2 and R the
-// fdlibm polynomial; k*ln2 is added in two parts so the large term stays exact.
+// Algorithms. AVX-512 (f32, f64) and AVX2 (f32): a table method without a division,
+// x = 2^k m, log x = k ln2 + log c + log1p(m/c - 1) with c from a table of 32 / 16 / 8
+// entries read by a register permute, the sum arranged so its large part is exact
+// (log_avx512_f32 below). Elsewhere, fdlibm's __ieee754_log (log_fdlibm): x = 2^k * m with
+// m in [sqrt(2)/2, sqrt(2)), f = m - 1, s = f / (2 + f), log(1+f) = f - (hfsq - s*(hfsq +
+// R(s^2))) with hfsq = f^2/2 and R the fdlibm polynomial; k*ln2 is added in two parts so the
+// large term stays exact.
 //
 // log1p contract: at most 2 ulp. log1p(x) = log(u) - ((u - 1) - x) / u with u = 1 + x
 // (the rounding of u corrected to first order), and log1p(x) = x where u == 1.
