@@ -62,33 +62,37 @@ constexpr long double log_series(long double v) {
   return 2 * sum;
 }
 
-// The 32 intervals of log_avx512_f32, indexed by the top 5 mantissa bits of m in
-// [0.75, 1.5): i < 16 is m in [1 + i/32, 1 + (i+1)/32), i >= 16 is m in [(32 + i)/64, (33 + i)/64).
-// inv_c = 1/c for c the interval's midpoint, rounded to float, and -log(inv_c) (of the
-// rounded inv_c, so log m = log_c + log1p(m inv_c - 1) exactly) split as log_hi, a multiple
-// of 2^-16 (so k ln2_hi + log_hi is exact: both are multiples of 2^-16 below 2^7), plus
-// log_lo. The two intervals next to 1 (i = 0 and 31) have c = 1: r = m - 1 exactly and
-// log_c = 0, so log x near 1 is the polynomial alone, without cancellation.
-struct LogF32Table {
-  alignas(64) float inv_c[32];
-  alignas(64) float log_hi[32];
-  alignas(64) float log_lo[32];
+// The tables of the AVX-512 and AVX2 logs: for the interval i whose centre is c = centre(i)
+// (1 for the interval that holds 1), inv_c = 1/c rounded to T and -log(inv_c) (of the rounded
+// inv_c, so log m = log_c + log1p(m inv_c - 1) exactly), split as log_hi, a multiple of
+// 1/hi_scale (so that k ln2_hi + log_hi is exact), plus log_lo.
+template <class T, int N> struct LogIntervals {
+  alignas(64) T inv_c[N];
+  alignas(64) T log_hi[N];
+  alignas(64) T log_lo[N];
 };
-constexpr LogF32Table make_log_f32_table() {
-  LogF32Table t{};
-  for (int i = 0; i < 32; ++i) {
-    const long double lo = i < 16 ? 1 + i / 32.0L : (32 + i) / 64.0L, width = i < 16 ? 1 / 32.0L : 1 / 64.0L;
-    const float inv_c = (i == 0 || i == 31) ? 1.0f : float(1 / (lo + width / 2));
+template <class T, int N, class Centre> constexpr LogIntervals<T, N> make_log_intervals(Centre centre, long double hi_scale) {
+  LogIntervals<T, N> t{};
+  for (int i = 0; i < N; ++i) {
+    const long double c = centre(i);
+    const T inv_c = c == 1 ? T(1) : T(1 / c);
     const long double log_c = -log_series(inv_c);
-    const long double scaled = log_c * 65536;
-    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / 65536;
+    const long double scaled = log_c * hi_scale;
+    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / hi_scale;
     t.inv_c[i] = inv_c;
-    t.log_hi[i] = float(hi);
-    t.log_lo[i] = float(log_c - hi);
+    t.log_hi[i] = T(hi);
+    t.log_lo[i] = T(log_c - hi);
   }
   return t;
 }
-inline constexpr LogF32Table kLogF32Table = make_log_f32_table();
+// The 32 intervals of log_avx512_f32, indexed by the top 5 mantissa bits of m in
+// [0.75, 1.5): i < 16 is m in [1 + i/32, 1 + (i+1)/32), i >= 16 is m in [(32 + i)/64, (33 + i)/64).
+// c is the interval's midpoint, log_hi a multiple of 2^-16 (k ln2_hi + log_hi is exact: both
+// are multiples of 2^-16 below 2^7). The two intervals next to 1 (i = 0 and 31) have c = 1:
+// r = m - 1 exactly and log_c = 0, so log x near 1 is the polynomial alone.
+using LogF32Table = LogIntervals<float, 32>;
+inline constexpr LogF32Table kLogF32Table = make_log_intervals<float, 32>(
+    [](int i) { return i == 0 || i == 31 ? 1.0L : i < 16 ? 1 + (i + 0.5L) / 32 : (32.5L + i) / 64; }, 65536.0L);
 
 // log's values where x is not positive finite: 0 and -0 give -inf, +inf gives +inf, negative
 // and NaN give NaN; y elsewhere.
@@ -98,6 +102,30 @@ template <class V> XENT_ALWAYS_INLINE V log_special_lanes(const V &x, const V &y
   V out = simd::select(x == V(T(0)), V(-inf), y);
   out = simd::select(x == V(inf), V(inf), out);
   return simd::select((x < V(T(0))) | simd::isnan_v(x), V(std::numeric_limits<T>::quiet_NaN()), out);
+}
+
+// log x = k ln2 + log c + log1p(r) from a table reduction: x = 2^k m, the interval's inv_c
+// (1/c rounded) and log c = -log(inv_c) as log_hi (a multiple of ln2_hi's last bit, so that
+// k ln2_hi + log_hi is exact) + log_lo, and Q's coefficients, highest first, of
+// log1p(r) = r + r^2 Q(r). r + r_lo = m inv_c - 1 exactly (the product's rounding recovered
+// by a multiply-add, the product minus 1 exact by Sterbenz); k ln2_hi + log_hi + r by
+// Fast2Sum (|big| >= |r| wherever big is not 0), its error joining the small terms, and
+// log1p(r + r_lo) = log1p(r) + r_lo (1 - r) to well below an ulp. Where big and log1p(r)
+// partly cancel (the intervals next to c = 1) a plainer sum rounds twice (1.13 ulp from the
+// exact log in f32, against 0.58 here).
+template <class V, size_t N>
+XENT_ALWAYS_INLINE V log_from_reduction(const V &m, const V &k, const V &inv_c, const V &log_hi, const V &log_lo,
+                                    const simd::value_t<V> (&q_coef)[N]) {
+  using T = simd::value_t<V>;
+  const T ln2_hi = std::is_same_v<T, float> ? T(6.9313812256e-01f) : T(6.93147180369123816490e-01);
+  const T ln2_lo = std::is_same_v<T, float> ? T(9.0580006145e-06f) : T(1.90821492927058770002e-10);
+  const V prod = m * inv_c, r = prod - V(T(1)), r_lo = simd::fms(m, inv_c, prod);
+  V q(q_coef[0]);
+  for (size_t j = 1; j < N; ++j) q = simd::fma(q, r, V(q_coef[j]));
+  const V big = simd::fma(k, V(ln2_hi), log_hi);  // exact
+  const V hi = big + r, hi_err = (big - hi) + r;
+  const V lo_terms = simd::fma(k, V(ln2_lo), log_lo) + (simd::fnma(r_lo, r, r_lo) + hi_err);
+  return hi + simd::fma(r * r, q, lo_terms);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -118,33 +146,18 @@ XENT_ALWAYS_INLINE LogF32Reduced log_f32_reduce(__m512 x) {
 
 // AVX-512 f32 log without a division: x = 2^k m with m in [0.75, 1.5) by vgetmantps and
 // k by vgetexpps (subnormals included), c and log c by two-register permutes (vpermt2ps)
-// of the table above, r = m/c - 1 exactly as r + r_lo (|r| <= 1/32), log1p(r) by its Taylor
-// series to r^5 (the remainder r^6/6 is below 0.1 ulp of the result), k ln2_hi + log_hi
-// exactly, plus r by Fast2Sum, plus the small terms: 0.58 ulp from the exact log at most
-// over 1e8 random floats, 1 ulp from the correctly rounded one over all of them. Lanes that
-// are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
+// of the table above (|r| <= 1/32), log1p(r) by its Taylor series to r^5 (the remainder
+// r^6/6 is below 0.1 ulp of the result), summed by log_from_reduction: 0.58 ulp from the
+// exact log at most over 1e8 random floats, 1 ulp from the correctly rounded one over all of
+// them. Lanes that are not positive finite (0, -0, negative, inf, NaN) are fixed afterwards.
 template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
 #if defined(__x86_64__) || defined(__i386__)
   const __m512 xv = x;
   const LogF32Reduced a = log_f32_reduce(xv);
   const __m512 m = a.m, k = a.k;
   const LogF32Table &t = kLogF32Table;
-  // r + r_lo = m inv_c - 1 exactly: the product's rounding recovered by a multiply-add, and
-  // the product minus 1 exact (Sterbenz).
-  const __m512 inv_c = a.lookup(t.inv_c), prod = _mm512_mul_ps(m, inv_c);
-  const __m512 r = _mm512_sub_ps(prod, _mm512_set1_ps(1.0f)), r_lo = _mm512_fmsub_ps(m, inv_c, prod);
-  __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), r, _mm512_set1_ps(-0.25f));
-  q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 3));
-  q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(-0.5f));
-  // big + r by Fast2Sum (|big| >= |r| wherever big is not 0), its rounding error joining the
-  // small terms: where big and log1p(r) partly cancel (the intervals next to c = 1), the sum
-  // would otherwise round twice (1.13 ulp from the exact log, against 0.5 + 0.1 now).
-  const __m512 big = _mm512_fmadd_ps(k, _mm512_set1_ps(6.9313812256e-01f), a.lookup(t.log_hi));  // exact
-  const __m512 hi = _mm512_add_ps(big, r), hi_err = _mm512_add_ps(_mm512_sub_ps(big, hi), r);
-  // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-34.
-  const __m512 lo_terms = _mm512_add_ps(_mm512_fmadd_ps(k, _mm512_set1_ps(9.0580006145e-06f), a.lookup(t.log_lo)),
-                                        _mm512_add_ps(_mm512_fnmadd_ps(r_lo, r, r_lo), hi_err));
-  const V y(_mm512_add_ps(hi, _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, lo_terms)));
+  static constexpr float q_coef[] = {0.2f, -0.25f, 1.0f / 3, -0.5f};  // Taylor to r^5
+  const V y = log_from_reduction(V(m), V(k), V(a.lookup(t.inv_c)), V(a.lookup(t.log_hi)), V(a.lookup(t.log_lo)), q_coef);
   // fpclass: QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08, -inf 0x10, negative 0x40, SNaN 0x80.
   if (__builtin_expect(_mm512_fpclass_ps_mask(xv, 0xDF) == 0, 1)) return y;
   return log_special_lanes(x, y);
@@ -158,25 +171,9 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f32(const V &x) {
 // with c = 1 + i/16, i >= 9 is m in [(15 + i)/32, (16 + i)/32) (m + 1/32 in the binade
 // below 1). |r| <= 1/32 everywhere. log_hi is a multiple of 2^-32, as k ln2_hi is (fdlibm's
 // ln2_hi has 32 bits), so their sum is exact below 2^10.
-struct LogF64Table {
-  alignas(64) double inv_c[16];
-  alignas(64) double log_hi[16];
-  alignas(64) double log_lo[16];
-};
-constexpr LogF64Table make_log_f64_table() {
-  LogF64Table t{};
-  for (int i = 0; i < 16; ++i) {
-    const double inv_c = i == 0 ? 1.0 : double(1 / (i <= 8 ? 1 + i / 16.0L : (15.5L + i) / 32));
-    const long double log_c = -log_series(inv_c);
-    const long double scaled = log_c * 4294967296.0L;
-    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / 4294967296.0L;
-    t.inv_c[i] = inv_c;
-    t.log_hi[i] = double(hi);
-    t.log_lo[i] = double(log_c - hi);
-  }
-  return t;
-}
-inline constexpr LogF64Table kLogF64Table = make_log_f64_table();
+using LogF64Table = LogIntervals<double, 16>;
+inline constexpr LogF64Table kLogF64Table = make_log_intervals<double, 16>(
+    [](int i) { return i == 0 ? 1.0L : i <= 8 ? 1 + i / 16.0L : (15.5L + i) / 32; }, 4294967296.0L);
 
 // AVX-512 f64 log: log_avx512_f32's method on the table above, log1p(r) = r + r^2 Q(r) with
 // Q of degree 7 fitted for this library (relative minimax on |r| <= 1/32, 1.1e-17 = 0.10 ulp;
@@ -192,25 +189,10 @@ template <class V> XENT_ALWAYS_INLINE V log_avx512_f64(const V &x) {
     return _mm512_permutex2var_pd(_mm512_load_pd(table), i, _mm512_load_pd(table + 8));
   };
   const LogF64Table &t = kLogF64Table;
-  // r + r_lo = m inv_c - 1 exactly: the product's rounding recovered by a multiply-add, and
-  // the product minus 1 exact (Sterbenz).
-  const __m512d inv_c = lookup(t.inv_c), prod = _mm512_mul_pd(m, inv_c);
-  const __m512d r = _mm512_sub_pd(prod, _mm512_set1_pd(1.0)), r_lo = _mm512_fmsub_pd(m, inv_c, prod);
-  __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c7fed14b7cb7ep-4), r, _mm512_set1_pd(-0x1.007391f706c86p-3));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.249231790a8c6p-3));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.55553f9ce15e0p-3));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.9999999b8c2fap-3));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.00000000c17a4p-2));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.55555555554efp-2));
-  q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(-0x1.fffffffffffc6p-2));
-  // big + r by Fast2Sum (|big| >= |r| wherever big is not 0), its rounding error joining the
-  // small terms: where big and log1p(r) partly cancel, the sum would otherwise round twice.
-  const __m512d big = _mm512_fmadd_pd(k, _mm512_set1_pd(6.93147180369123816490e-01), lookup(t.log_hi));  // exact
-  const __m512d hi = _mm512_add_pd(big, r), hi_err = _mm512_add_pd(_mm512_sub_pd(big, hi), r);
-  // log1p(r + r_lo) = log1p(r) + r_lo / (1 + r), and r_lo (1 - r) is that to 2^-63.
-  const __m512d lo_terms = _mm512_add_pd(_mm512_fmadd_pd(k, _mm512_set1_pd(1.90821492927058770002e-10), lookup(t.log_lo)),
-                                         _mm512_add_pd(_mm512_fnmadd_pd(r_lo, r, r_lo), hi_err));
-  const V y(_mm512_add_pd(hi, _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, lo_terms)));
+  static constexpr double q_coef[] = {0x1.c7fed14b7cb7ep-4,  -0x1.007391f706c86p-3, 0x1.249231790a8c6p-3,
+                                       -0x1.55553f9ce15e0p-3, 0x1.9999999b8c2fap-3,  -0x1.00000000c17a4p-2,
+                                       0x1.55555555554efp-2,  -0x1.fffffffffffc6p-2};
+  const V y = log_from_reduction(V(m), V(k), V(lookup(t.inv_c)), V(lookup(t.log_hi)), V(lookup(t.log_lo)), q_coef);
   if (__builtin_expect(_mm512_fpclass_pd_mask(xv, 0xDF) == 0, 1)) return y;  // log_avx512_f32's classes
   return log_special_lanes(x, y);
 #else
@@ -261,25 +243,9 @@ template <class V> inline V log_fdlibm(const V &x) {
 // [15/16 + j/8, 15/16 + (j+1)/8) with c = 1 + j/8, j >= 5 is m in [(7 + j)/16, (8 + j)/16);
 // |r| <= 1/16, log1p(r) = r + r^2 Q(r) with Q of degree 4 fitted for this library (relative
 // minimax, 3.8e-10 = 0.006 ulp with float coefficients).
-struct LogF32Table8 {
-  alignas(32) float inv_c[8];
-  alignas(32) float log_hi[8];
-  alignas(32) float log_lo[8];
-};
-constexpr LogF32Table8 make_log_f32_table8() {
-  LogF32Table8 t{};
-  for (int j = 0; j < 8; ++j) {
-    const float inv_c = j == 0 ? 1.0f : float(1 / (j <= 4 ? 1 + j / 8.0L : (7.5L + j) / 16));
-    const long double log_c = -log_series(inv_c);
-    const long double scaled = log_c * 65536;
-    const long double hi = static_cast<long double>(static_cast<int64_t>(scaled + (scaled < 0 ? -0.5L : 0.5L))) / 65536;
-    t.inv_c[j] = inv_c;
-    t.log_hi[j] = float(hi);
-    t.log_lo[j] = float(log_c - hi);
-  }
-  return t;
-}
-inline constexpr LogF32Table8 kLogF32Table8 = make_log_f32_table8();
+using LogF32Table8 = LogIntervals<float, 8>;
+inline constexpr LogF32Table8 kLogF32Table8 =
+    make_log_intervals<float, 8>([](int j) { return j == 0 ? 1.0L : j <= 4 ? 1 + j / 8.0L : (7.5L + j) / 16; }, 65536.0L);
 
 template <class V> XENT_ALWAYS_INLINE V log_avx2_f32(const V &x) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -293,17 +259,8 @@ template <class V> XENT_ALWAYS_INLINE V log_avx2_f32(const V &x) {
   auto lookup = [&i](const float *table) __attribute__((always_inline)) {
     return _mm256_permutevar8x32_ps(_mm256_load_ps(table), i);  // reads the low 3 bits
   };
-  const __m256 inv_c = lookup(t.inv_c), prod = _mm256_mul_ps(m, inv_c);
-  const __m256 r = _mm256_sub_ps(prod, _mm256_set1_ps(1.0f)), r_lo = _mm256_fmsub_ps(m, inv_c, prod);
-  __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(-0x1.56f77cp-3f), r, _mm256_set1_ps(0x1.9b3402p-3f));
-  q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(-0x1.ffff4ap-3f));
-  q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0x1.555516p-2f));
-  q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(-0.5f));
-  const __m256 big = _mm256_fmadd_ps(k, _mm256_set1_ps(6.9313812256e-01f), lookup(t.log_hi));  // exact
-  const __m256 hi = _mm256_add_ps(big, r), hi_err = _mm256_add_ps(_mm256_sub_ps(big, hi), r);
-  const __m256 lo_terms = _mm256_add_ps(_mm256_fmadd_ps(k, _mm256_set1_ps(9.0580006145e-06f), lookup(t.log_lo)),
-                                        _mm256_add_ps(_mm256_fnmadd_ps(r_lo, r, r_lo), hi_err));
-  const V y(_mm256_add_ps(hi, _mm256_fmadd_ps(_mm256_mul_ps(r, r), q, lo_terms)));
+  static constexpr float q_coef[] = {-0x1.56f77cp-3f, 0x1.9b3402p-3f, -0x1.ffff4ap-3f, 0x1.555516p-2f, -0.5f};
+  const V y = log_from_reduction(V(m), V(k), V(lookup(t.inv_c)), V(lookup(t.log_hi)), V(lookup(t.log_lo)), q_coef);
   const auto normal = (x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max()));
   if (__builtin_expect(simd::all(normal), 1)) return y;
   return simd::select(normal, y, log_fdlibm(x));

@@ -196,20 +196,22 @@ template <class V> XENT_ALWAYS_INLINE V vmin_keep_nan(const V &hi, const V &b) {
   else return xsimd::min(hi, b);
 }
 
-// c - a * b, rounded once where fma is fused (not fma(-a, b, c), whose negation the compiler
-// may not fold: -a is 0 - a there).
-template <class V> inline V fnma(const V &a, const V &b, const V &c) {
+// c - a * b (fnma) and a * b - c (fms), rounded once where fma is fused (not fma(-a, b, c),
+// whose negation the compiler may not fold: -a is 0 - a there).
+template <bool NegateProduct, class V> inline V fma_negated(const V &a, const V &b, const V &c) {
   if constexpr (is_scalar_v<V>) {
-    return c - a * b;
+    return NegateProduct ? c - a * b : a * b - c;
 #if defined(__x86_64__) || defined(__i386__)
   } else if constexpr (detail::has_avx512_mask<V>()) {
-    if constexpr (sizeof(value_t<V>) == 4) return _mm512_fnmadd_ps(a, b, c);
-    else return _mm512_fnmadd_pd(a, b, c);
+    if constexpr (sizeof(value_t<V>) == 4) return NegateProduct ? _mm512_fnmadd_ps(a, b, c) : _mm512_fmsub_ps(a, b, c);
+    else return NegateProduct ? _mm512_fnmadd_pd(a, b, c) : _mm512_fmsub_pd(a, b, c);
 #endif
   } else {
-    return xsimd::fnma(a, b, c);
+    return NegateProduct ? xsimd::fnma(a, b, c) : xsimd::fms(a, b, c);
   }
 }
+template <class V> inline V fnma(const V &a, const V &b, const V &c) { return fma_negated<true>(a, b, c); }
+template <class V> inline V fms(const V &a, const V &b, const V &c) { return fma_negated<false>(a, b, c); }
 
 // AVX-512's vscalefps / vscalefpd: p * 2^floor(k) rounded once, overflowing to inf and
 // rounding into the subnormals as one IEEE multiplication would, for any k (exp's scaling in
