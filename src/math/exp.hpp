@@ -11,7 +11,8 @@
 //   exact), exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2/2, result = exp(r) * 2^k where the
 //   scaling is split into two exact powers of two so that subnormal results are rounded
 //   once and 2^128 (f32) / 2^1024 (f64) are never formed. On AVX-512, vscalefps/pd does
-//   that scaling in one instruction (simd::scalef), and exp_v has no range branch.
+//   that scaling in one instruction (simd::scalef), and exp_v has no range branch; f64 there
+//   reduces by a 16-entry table of 2^(j/16) to |r| <= ln2/32 instead (expd_table).
 #pragma once
 
 #include "simd/vec.hpp"
@@ -178,6 +179,11 @@ template <class V> XENT_ALWAYS_INLINE V expd_table(const V &x, V &e) {
   return x;  // unreachable: called only where has_scalef holds
 #endif
 }
+template <class V> XENT_ALWAYS_INLINE V expd_table_scaled(const V &x) {  // x in [-746, 710] or NaN
+  V e;
+  const V y = expd_table(x, e);
+  return simd::scalef(y, e);
+}
 
 }  // namespace detail
 
@@ -187,11 +193,7 @@ template <class V> XENT_ALWAYS_INLINE V exp_v(const V &x) {
     // Outside the clamps the result is 0 or +inf either way; NaN passes them.
     if constexpr (std::is_same_v<T, float>)
       return detail::expf_scalef(simd::vmin_keep_nan(V(89.5f), simd::vmax_keep_nan(V(-104.5f), x)));
-    else {
-      V e;
-      const V y = detail::expd_table(simd::vmin_keep_nan(V(710.0), simd::vmax_keep_nan(V(-746.0), x)), e);
-      return simd::scalef(y, e);
-    }
+    else return detail::expd_table_scaled(simd::vmin_keep_nan(V(710.0), simd::vmax_keep_nan(V(-746.0), x)));
   } else if constexpr (std::is_same_v<T, float>) {
     // Whole vectors whose results are all normal floats (nearly always): one scaling.
     if (simd::all(simd::vabs(x) < V(87.0f))) return detail::expf_normal(x);
@@ -294,13 +296,8 @@ template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_v(const V &d) {
 // exp_loss_sum_v for d known to be >= -87.3 (or NaN): without the clamp, the same bits.
 template <class V> XENT_ALWAYS_INLINE V exp_loss_sum_in_range_v(const V &d) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) return detail::expf_loss(d);
-  else if constexpr (simd::has_scalef<V>()) {
-    V e;
-    const V y = detail::expd_table(d, e);
-    return simd::scalef(y, e);
-  } else {
-    return detail::expd_normal(d);
-  }
+  else if constexpr (simd::has_scalef<V>()) return detail::expd_table_scaled(d);
+  else return detail::expd_normal(d);
 }
 
 // exp_loss_v(d) from e = exp_loss_sum_v(d), bitwise (where d >= -87.3 the two are the
