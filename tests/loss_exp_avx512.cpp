@@ -30,4 +30,17 @@ std::vector<float> loss_log_avx512(const std::vector<float> &x) {
   return y;
 }
 
+template <class F> std::vector<double> map_avx512_f64(const std::vector<double> &x, F f) {
+  using Batch = xsimd::batch<double, xsimd::avx512bw>;
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); i += Batch::size) f(Batch::load_unaligned(&x[i])).store_unaligned(&y[i]);
+  return y;
+}
+std::vector<double> loss_log_avx512_f64(const std::vector<double> &x) {
+  return map_avx512_f64(x, [](const auto &v) { return xent::isa_test_loss_exp_avx512::math::log_loss_v(v); });
+}
+std::vector<double> loss_log1p_unit_avx512_f64(const std::vector<double> &e) {
+  return map_avx512_f64(e, [](const auto &v) { return xent::isa_test_loss_exp_avx512::math::log1p_unit_loss_v(v); });
+}
+
 }  // namespace xt

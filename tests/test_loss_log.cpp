@@ -220,3 +220,71 @@ TEST_CASE("loss log1p on [0, 1]: relative error < 5e-7, log1p(0) = 0, NaN kept",
   CHECK(std::isnan(m::log1p_unit_loss_v(std::numeric_limits<float>::quiet_NaN())));
   WARN("loss log1p max relative error: " << worst);
 }
+
+// The f64 loss log and loss log1p of the AVX-512 path (src/math/log.hpp: the table reduction
+// without log_v's error recovery), where the CPU has AVX-512: relative error < 2e-13 against
+// long double over random doubles of every binade, both sides of every table interval edge
+// near 1, and the extremes; the lanes that are not positive normal exactly as log_v; log1p on
+// [0, 1] relative to log1p (e below 2^-53 gives e, 0 gives 0, NaN NaN).
+TEST_CASE("loss log and log1p of doubles on AVX-512: relative error < 2e-13; special values", "[kernels][loss-log]") {
+#if XENT_TEST_AVX2_FMA
+  if (!(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))) {
+    SUCCEED("no AVX-512 on this CPU");
+    return;
+  }
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  std::mt19937_64 rng(11);
+  std::vector<double> x = {std::numeric_limits<double>::min(), std::numeric_limits<double>::max(), 1.0,
+                           std::nextafter(1.0, 0.0), std::nextafter(1.0, 2.0), 2.0, 0.5};
+  for (int k = -1022; k <= 1023; k += 7)
+    for (int i = 0; i < 64; ++i) x.push_back(std::ldexp(1.0 + double(rng() >> 11) * 0x1p-53, k));
+  for (int j = -40; j <= 40; ++j) {  // every table edge of [0.5, 2]: m + 1/32 crosses a multiple of 1/16
+    const double edge = 31.0 / 32 + j / 16.0, scaled = edge > 0.5 ? edge : 0;
+    for (double v : {scaled, std::nextafter(scaled, 0.0), std::nextafter(scaled, 4.0), scaled / 2, scaled * 2})
+      if (v > 0) x.push_back(v);
+  }
+  for (int i = 0; i < 20000; ++i) x.push_back(1 + (double(rng() >> 11) * 0x1p-53 - 0.5) / 8);  // around 1
+  const size_t n_normal = x.size();
+  const std::vector<double> specials = {0.0, -0.0, -1.0, 1e-310, 4.9e-324, -1e-310, inf, -inf, nan};
+  x.insert(x.end(), specials.begin(), specials.end());
+  while (x.size() % 8) x.push_back(0.75);
+  const std::vector<double> y = xt::loss_log_avx512_f64(x);
+  double worst = 0, worst_x = 0;
+  for (size_t i = 0; i < n_normal; ++i) {
+    const long double exact = std::log(static_cast<long double>(x[i]));
+    const double err = double(std::fabs(static_cast<long double>(y[i]) - exact));
+    const double rel = exact == 0 ? err : err / double(std::fabs(exact));
+    if (!(rel <= worst)) worst = rel, worst_x = x[i];
+  }
+  INFO("worst relative error " << worst << " at x = " << worst_x);
+  CHECK(worst < 2e-13);
+  for (size_t i = n_normal; i < n_normal + specials.size(); ++i) {
+    INFO("x = " << x[i]);
+    const double want = std::log(x[i]);  // glibc's: log_v's special values are C's
+    if (std::isnan(want)) CHECK(std::isnan(y[i]));
+    else if (std::isinf(want)) CHECK(y[i] == want);
+    else CHECK(std::fabs(y[i] / want - 1) < 1e-15);  // subnormals take log_v (1 ulp)
+  }
+  CHECK(y[2] == 0.0);
+
+  std::vector<double> e = {0.0, 1.0, 0.5, 0x1p-60, 0x1p-53, 0x1p-52, 4.9e-324, 1e-300, nan};
+  for (int i = 0; i < 20000; ++i) e.push_back(std::exp2(-60.0 * double(rng() >> 11) * 0x1p-53));  // 2^-60 .. 1
+  for (int i = 0; i < 20000; ++i) e.push_back(double(rng() >> 11) * 0x1p-53);
+  while (e.size() % 8) e.push_back(0.25);
+  const std::vector<double> l = xt::loss_log1p_unit_avx512_f64(e);
+  CHECK(l[0] == 0.0);
+  CHECK(std::isnan(l[8]));
+  double worst1p = 0, worst_e = 0;
+  for (size_t i = 1; i < e.size(); ++i) {
+    if (std::isnan(e[i])) continue;
+    const long double exact = std::log1p(static_cast<long double>(e[i]));
+    const double rel = double(std::fabs(static_cast<long double>(l[i]) - exact) / exact);
+    if (!(rel <= worst1p)) worst1p = rel, worst_e = e[i];
+  }
+  INFO("log1p: worst relative error " << worst1p << " at e = " << worst_e);
+  CHECK(worst1p < 2e-13);
+  WARN("f64 loss log / log1p max relative error: " << worst << " / " << worst1p);
+#else
+  SUCCEED("not x86-64");
+#endif
+}

@@ -32,14 +32,17 @@ template <class T> struct Segment {
 
 // e = exp(-|x|) and log1p(e), the parts of softplus(+-x): f32 at the loss tolerance (the loss
 // exp, relative error < 3.5e-6, and math::log1p_unit_loss_v, relative error < 5e-7: no
-// division, no exponent split, no rare-case branch), f64 with the 1-ulp functions.
+// division, no exponent split, no rare-case branch); f64 with the 1-ulp exp (on AVX-512
+// exp_le0_v: -|x| <= 0 needs no clamp, and e below 2^-1022 is flushed to 0, 1e-308 next to
+// the loss scale >= 1) and log1p_unit_loss_v (on AVX-512 the table log of 1 + e without a
+// division, relative error < 2e-13; elsewhere log1p_v). L2 f64 sigmoid CE 1.96 -> 1.20 ns/elem.
 template <class V> XENT_ALWAYS_INLINE void softplus_parts(const V &x, V &e, V &l1p) {
   if constexpr (std::is_same_v<simd::value_t<V>, float>) {
     e = math::exp_loss_v(-simd::vabs(x));
     l1p = math::log1p_unit_loss_v(e);
   } else {
-    e = math::exp_v(-simd::vabs(x));
-    l1p = math::log1p_v(e);
+    e = simd::has_scalef<V>() ? math::exp_le0_v(-simd::vabs(x)) : math::exp_v(-simd::vabs(x));
+    l1p = math::log1p_unit_loss_v(e);
   }
 }
 
