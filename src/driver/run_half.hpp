@@ -26,8 +26,11 @@ struct HalfLossBuffers {
   uint16_t *grad;           // or null
 };
 
-// A tile: about this many elements, and at least one whole batch row (C * K elements).
-constexpr int64_t kHalfTileElements = 8192;
+// A tile: about this many elements, and at least one whole batch row (C * K elements). Its
+// f32 input and gradient (16 KB) stay in L1 between the conversion, the kernel and the
+// rounding back (8192 spilled to L2: bf16 loss + gradient (128, 1024) 0.417 -> 0.337
+// ns/elem, f16 0.396 -> 0.269, on a Xeon with AVX-512, 1 thread).
+constexpr int64_t kHalfTileElements = 2048;
 
 // The per-thread f32 scratch of the 16-bit calls: `threads` slots of `count` buffers of
 // `floats` each, allocated before any output is written.
