@@ -3,12 +3,17 @@
 // and rounded back at store (src/driver/run_half.hpp). Every float -> 16-bit conversion
 // rounds to nearest even, subnormals included, NaN stays NaN (quiet), overflow gives inf.
 // AVX-512 and AVX2 (F16C) use the CPU's f16 instructions; bfloat16 is bit arithmetic in
-// vectors there (AVX-512 BF16's vcvtneps2bf16 flushes subnormals to 0, so it is not used);
-// the other paths use the portable scalar forms below.
+// vectors there, and AVX-512 BF16's vcvtne2ps2bf16 where the CPU has it (with the bit
+// arithmetic for the rare 32 floats holding a subnormal, which it flushes to 0); the other
+// paths use the portable scalar forms below.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "simd/vec.hpp"
 
@@ -146,5 +151,34 @@ template <class Arch, Format fmt> void from_f32(const float *f, uint16_t *h, int
 #endif
   for (; i < n; ++i) h[i] = fmt == Format::f16 ? f32_to_f16(f[i]) : f32_to_bf16(f[i]);
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+// Whether the CPU has AVX-512 BF16 (CPUID leaf 7, subleaf 1, EAX bit 5).
+inline bool cpu_has_avx512bf16() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+}
+
+// from_f32 for bfloat16 with AVX-512 BF16's vcvtne2ps2bf16: 32 floats rounded to nearest
+// even by one instruction, NaN quieted as f32_to_bf16 does (top half | 0x40). It reads
+// subnormal inputs as 0, so 32 floats holding one (fpclass 0x20) take from_f32's bit
+// arithmetic, as does the tail: the bits of from_f32 for every input
+// (tests/test_half_convert.cpp). Called only where cpu_has_avx512bf16().
+template <class Arch>
+__attribute__((target("avx512bf16,avx512f,avx512bw,avx512dq,avx512vl"))) void from_f32_bf16_native(const float *f,
+                                                                                                   uint16_t *h,
+                                                                                                   int64_t n) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 lo = _mm512_loadu_ps(f + i), hi = _mm512_loadu_ps(f + i + 16);
+    if (__builtin_expect((_mm512_fpclass_ps_mask(lo, 0x20) | _mm512_fpclass_ps_mask(hi, 0x20)) != 0, 0)) {
+      from_f32<Arch, Format::bf16>(f + i, h + i, 32);
+      continue;
+    }
+    _mm512_storeu_si512(h + i, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));  // lo in the low half
+  }
+  from_f32<Arch, Format::bf16>(f + i, h + i, n - i);
+}
+#endif
 
 }  // namespace xent::XENT_ISA_NS::half
