@@ -81,10 +81,12 @@ inline xent_status run_loss_half(Variant v, LossCall<float> call, const HalfLoss
   const auto kernel = kernels<float>().loss_block[int(v)];
   const HalfConvert cv = active_tables().half[int(h.format)];
   const int threads = std::max(1, threads_for(call.B * row, requested_threads));
-  if (v == Variant::sparse_softmax_ce_with_logits && !h.grad && plain_sparse_half_loss(call)) {
-    // The loss alone, read straight from the 16-bit rows (no f32 tile); one span per thread.
-    parallel_blocks_tid(units, std::min<int64_t>(units, threads), threads,
-                        [&](int64_t, int64_t u0, int64_t u1, int) { cv.sparse_loss_rows(h.x, call, u0, u1); });
+  if (v == Variant::sparse_softmax_ce_with_logits && plain_sparse_half_loss(call)) {
+    // The loss (and the gradient), read straight from the 16-bit rows (no f32 tile); one
+    // span per thread.
+    parallel_blocks_tid(units, std::min<int64_t>(units, threads), threads, [&](int64_t, int64_t u0, int64_t u1, int) {
+      cv.sparse_loss_rows(h.x, h.grad, call, u0, u1, cv.from_f32);
+    });
     return XENT_OK;
   }
   // A reduced loss keeps the f32 call's blocks, and one kernel call per block, so that its

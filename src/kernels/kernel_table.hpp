@@ -51,7 +51,8 @@ enum class HalfFormat : int { bf16 = 0, f16 = 1, count };
 struct HalfConvert {
   void (*to_f32)(const uint16_t *h, float *f, int64_t n);
   void (*from_f32)(const float *f, uint16_t *h, int64_t n);  // round to nearest even
-  void (*sparse_loss_rows)(const uint16_t *x, const LossCall<float> &call, int64_t s0, int64_t s1);
+  void (*sparse_loss_rows)(const uint16_t *x, uint16_t *grad, const LossCall<float> &call, int64_t s0, int64_t s1,
+                           void (*narrow)(const float *f, uint16_t *h, int64_t n));
 };
 
 struct KernelTables {

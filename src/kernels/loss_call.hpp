@@ -80,7 +80,8 @@ template <class T> struct LossCall {
 };
 
 // A sparse softmax CE call that kernels/sparse_half_rows.hpp computes straight from 16-bit
-// rows: the loss alone (NONE), contiguous rows of one sum chunk (4096), plain options.
+// rows: the loss (NONE) and, in a forward call, the 16-bit gradient (the driver holds its
+// pointer: c.grad is unset), contiguous rows of one sum chunk (4096), plain options.
 template <class T> inline bool plain_sparse_half_loss(const LossCall<T> &c) {
   return c.K == 1 && c.C <= 4096 && c.loss && !c.reduce && !c.grad && !c.dloss && !c.lse_in && !c.lse_out &&
          c.smoothing == 0 && !c.class_weights && !c.sample_weights && c.z_loss == 0 && c.softcap == 0 &&

@@ -130,10 +130,10 @@ template <class V, class Xf> struct FloatRow {
   void prefetch(int64_t i) const { __builtin_prefetch(p + i); }
 };
 
-// chunk_sumexp_next_max on rows read through R (FloatRow, or a 16-bit row): x's sum with
-// row_reduce<V, 1>'s terms and order, and next's max and range (next valid).
-template <class V, class R>
-XENT_ALWAYS_INLINE void sumexp_next_max_rows(const R &x, const R &next, int64_t len, simd::value_t<V> m,
+// chunk_sumexp_next_max on rows read through RX and RN (FloatRow, or 16-bit rows): x's sum
+// with row_reduce<V, 1>'s terms and order, and next's max and range (next valid).
+template <class V, class RX, class RN>
+XENT_ALWAYS_INLINE void sumexp_next_max_rows(const RX &x, const RN &next, int64_t len, simd::value_t<V> m,
                                              bool in_range, double &s, simd::value_t<V> &next_max,
                                              bool &next_in_range) {
   using T = simd::value_t<V>;
