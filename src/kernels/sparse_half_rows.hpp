@@ -35,6 +35,15 @@ template <class V, half::Format F> struct HalfRow {
     else return tail(i, i + W, 0.0f);
   }
   XENT_ALWAYS_INLINE V tail(int64_t i, int64_t n, float pad) const {
+#if defined(__x86_64__) || defined(__i386__)
+    if constexpr (half::is_avx512<Arch>()) {  // a masked load: no element past n is read
+      const __mmask16 k = __mmask16((1u << (n - i)) - 1);  // n - i < 16
+      const __m256i h = _mm256_maskz_loadu_epi16(k, p + i);
+      const __m512 v = F == half::Format::f16 ? _mm512_cvtph_ps(h)
+                                              : _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+      return V(_mm512_mask_blend_ps(k, _mm512_set1_ps(pad), v));
+    }
+#endif
     alignas(64) float buf[W];
     for (int64_t j = 0; j < W; ++j) buf[j] = i + j < n ? widen(p[i + j]) : pad;
     return simd::load<V>(buf);
