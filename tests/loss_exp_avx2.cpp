@@ -1,8 +1,9 @@
-// The loss exp on AVX2+FMA, where its reduction is one fused multiply-add (SSE2 and the
+// The loss exp (and the loss log, which has a table form there) on AVX2+FMA, where its reduction is one fused multiply-add (SSE2 and the
 // scalar path take two steps): compiled with -mavx2 -mfma, and called by
 // tests/test_loss_exp.cpp only where the CPU has both. No static initializers here.
 #define XENT_ISA_NS isa_test_loss_exp_avx2
 #include "math/exp.hpp"
+#include "math/log.hpp"
 #include "support/loss_exp_sweep.hpp"
 
 namespace xt {
@@ -19,6 +20,14 @@ bool fma_rounds_once_avx2() {
   using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
   const Batch a(1.0f + 0x1p-12f), c(-(1.0f + 0x1p-11f));
   return xsimd::all(xent::isa_test_loss_exp_avx2::simd::fma(a, a, c) == Batch(0x1p-24f));
+}
+
+std::vector<float> loss_log_avx2(const std::vector<float> &x) {
+  using Batch = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+  std::vector<float> y(x.size());
+  for (std::size_t i = 0; i < x.size(); i += Batch::size)
+    xent::isa_test_loss_exp_avx2::math::log_loss_v(Batch::load_unaligned(&x[i])).store_unaligned(&y[i]);
+  return y;
 }
 
 }  // namespace xt

@@ -46,6 +46,8 @@ bool fma_rounds_once_avx2();
 bool fma_rounds_once_avx512();
 // math::log_loss_v of each x on AVX-512 (its table form); x.size() a multiple of 16.
 std::vector<float> loss_log_avx512(const std::vector<float> &x);
+// The same on AVX2+FMA (its table form); x.size() a multiple of 8.
+std::vector<float> loss_log_avx2(const std::vector<float> &x);
 // The f64 loss log and loss log1p on [0, 1] of the AVX-512 path (math::log_loss_v and
 // math::log1p_unit_loss_v on 8 doubles); sizes a multiple of 8.
 std::vector<double> loss_log_avx512_f64(const std::vector<double> &x);
