@@ -1,13 +1,15 @@
-// Sparse softmax CE with logits, the loss alone, straight from bf16 / f16 rows: each vector
-// is widened as it is loaded, so the row is read once at 2 bytes per logit instead of being
-// copied to an f32 tile first (the driver's route for every other 16-bit call).
+// Sparse softmax CE with logits straight from bf16 / f16 rows, the loss alone or with its
+// gradient: each vector is widened as it is loaded, once, into an L1 row of floats, so the
+// row is read once at 2 bytes per logit instead of being copied to an f32 tile first (the
+// driver's route for every other 16-bit call).
 //
 // For contiguous rows (K = 1) of one chunk (C <= kSumChunk), reduction NONE, no weights,
-// smoothing, z-loss, soft-cap, focal or Poly-1, no lse out: the f32 loss-only route's
-// operations in its order (max carried ahead from the previous row's sum pass,
-// sumexp_next_max_rows, finish_row_lse, (m - y) + log(sum)), so the loss has the bits of the
-// f32 call on the widened inputs (tests/test_half.cpp). Rows whose max is not finite are
-// widened into a buffer and take finish_row_lse's rules.
+// smoothing, z-loss, soft-cap, focal or Poly-1, no lse out, no upstream gradient. The loss
+// alone: the f32 loss-only route's operations in its order (max carried ahead from the
+// previous row's sum pass, sumexp_next_max_rows, finish_row_lse, (m - y) + log(sum)). With
+// the gradient: the f32 store-exp route's (sparse_half_grad_row). So the loss and the
+// gradient have the bits of the f32 call on the widened inputs, rounded (tests/test_half.cpp).
+// Rows whose max is not finite take finish_row_lse's rules on the widened row.
 #pragma once
 
 #include <limits>
