@@ -13,6 +13,7 @@
 #include "kernels/half_convert.hpp"
 #include "support/half_convert_paths.hpp"
 
+#if XENT_TEST_AVX2_FMA  // the AVX-512 forms exist on x86-64 only
 namespace {
 
 namespace h = xent::isa_test_half_portable::half;
@@ -48,6 +49,7 @@ int64_t mismatches(void (*round)(const float *, uint16_t *, int64_t), const std:
 }
 
 }  // namespace
+#endif
 
 TEST_CASE("bfloat16 rounding: each AVX-512 form gives the portable bits", "[half]") {
 #if XENT_TEST_AVX2_FMA
