@@ -358,7 +358,7 @@ template <class V> XENT_ALWAYS_INLINE V log_loss_v(const V &x) {
     const V y(_mm512_add_ps(_mm512_fmadd_ps(a.k, _mm512_set1_ps(6.9313812256e-01f), a.lookup(t.log_hi)), small));
     // Not positive normal (the classes of log_avx512_f32 and subnormals, 0x20): log_v.
     if (__builtin_expect(_mm512_fpclass_ps_mask(xv, 0xFF) == 0, 1)) return y;
-    return simd::select(x >= V(std::numeric_limits<float>::min()) & (x <= V(std::numeric_limits<float>::max())), y,
+    return simd::select((x >= V(std::numeric_limits<float>::min())) & (x <= V(std::numeric_limits<float>::max())), y,
                         log_v(x));
 #endif
   } else if constexpr (simd::is_avx2_fma<V>()) {

@@ -34,16 +34,21 @@ template <class H> struct C;
   template <> struct C<H> {                                                                                  \
     static constexpr auto sigmoid_ce = xent_sigmoid_ce_with_logits_##S;                                      \
     static constexpr auto softmax_ce = xent_softmax_ce_with_logits_##S;                                      \
-    static constexpr auto binary_ce = xent_binary_ce_##S, categorical_ce = xent_categorical_ce_##S;          \
+    static constexpr auto binary_ce = xent_binary_ce_##S;                                                    \
+    static constexpr auto categorical_ce = xent_categorical_ce_##S;                                          \
     static constexpr auto sparse_softmax_ce = xent_sparse_softmax_ce_with_logits_##S;                        \
     static constexpr auto sparse_softmax_ce_i32 = xent_sparse_softmax_ce_with_logits_##S##_i32;              \
-    static constexpr auto sparse_categorical_ce = xent_sparse_categorical_ce_##S, nll = xent_nll_loss_##S;   \
+    static constexpr auto sparse_categorical_ce = xent_sparse_categorical_ce_##S;                            \
+    static constexpr auto nll = xent_nll_loss_##S;                                                           \
     static constexpr auto sigmoid_ce_backward = xent_sigmoid_ce_with_logits_backward_##S;                    \
     static constexpr auto sparse_softmax_ce_backward = xent_sparse_softmax_ce_with_logits_backward_##S;      \
     static constexpr auto nll_backward_i32 = xent_nll_loss_backward_##S##_i32;                               \
-    static constexpr auto exp = xent_exp_##S, log_sigmoid = xent_log_sigmoid_##S;                           \
-    static constexpr auto logsumexp = xent_logsumexp_##S, softmax = xent_softmax_##S;                        \
-    static constexpr auto log_softmax = xent_log_softmax_##S, lse_partial = xent_lse_partial_##S;            \
+    static constexpr auto exp = xent_exp_##S;                                                                \
+    static constexpr auto log_sigmoid = xent_log_sigmoid_##S;                                                \
+    static constexpr auto logsumexp = xent_logsumexp_##S;                                                    \
+    static constexpr auto softmax = xent_softmax_##S;                                                        \
+    static constexpr auto log_softmax = xent_log_softmax_##S;                                                \
+    static constexpr auto lse_partial = xent_lse_partial_##S;                                                \
     static constexpr const char *name = #S;                                                                  \
   };
 XENT_TEST_C(xent_bf16, bf16)
