@@ -113,23 +113,25 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     CategoricalRow<V> row{c, c.x + base, sparse ? nullptr : c.targets + base,
                           T(1 - smooth), T(smooth / double(C)), T(0)};
     const double S = row.sum_p();
-    row.inv_sum = T(1.0 / S);
+    // One chunk's S is a T, and T(1 / S) in double is then T(1) / T(S) (a double holds more
+    // than 2p + 2 bits, so its rounding to T is the correct one): the shorter division.
+    row.inv_sum = C <= kSumChunk ? T(1) / T(S) : T(1.0 / S);
     double loss = 0, gu = 0;
     if (vector_coef) {
       if (g) row.template terms<true>(loss, gu);
       else row.template terms<false>(loss, gu);
     }
     T g_label = 0;
-    if (sparse) {  // the label's own term, evaluated as a one-lane vector
-      using S1 = T;
-      const CategoricalRow<S1> one{c, nullptr, nullptr, 0, 0, row.inv_sum};
-      S1 u, q;
-      bool clipped;
-      one.clip(row.p[label * K], u, q, clipped);
+    if (sparse) {  // the label's own term, in lane 0 of a broadcast (the ISA's vector log)
+      V u, q;
+      simd::mask_t<V> clipped;
+      row.clip(V(row.p[label * K]), u, q, clipped);
       const T k = T((1 - smooth) * (c.class_weights ? double(c.class_weights[label]) : 1.0));
-      if (k != 0) loss += double(k) * -double(math::log_loss_v(q));
-      g_label = one.g_of(k, q, clipped);
-      gu += double(g_label) * double(u);
+      if (k != 0) loss += double(k) * -double(simd::first(math::log_loss_v(q)));
+      if (g) {
+        g_label = simd::first(row.g_of(V(k), q, clipped));
+        gu += double(g_label) * double(simd::first(u));
+      }
     }
     const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
     if (std::isnan(S)) loss = S;

@@ -84,6 +84,27 @@ template <class V> inline void store(value_t<V> *p, const V &v) {
   else v.store_unaligned(p);
 }
 template <class V> inline V splat(value_t<V> x) { return V(x); }
+// Lane 0, without a trip through memory on x86.
+template <class V> inline value_t<V> first(const V &a) {
+  if constexpr (is_scalar_v<V>) {
+    return a;
+  } else {
+#if defined(__x86_64__) || defined(__i386__)
+    const typename V::register_type r = a;
+    if constexpr (sizeof(r) == 16 && std::is_same_v<value_t<V>, float>) return _mm_cvtss_f32(r);
+    else if constexpr (sizeof(r) == 16) return _mm_cvtsd_f64(r);
+    else if constexpr (sizeof(r) == 32 && std::is_same_v<value_t<V>, float>) return _mm256_cvtss_f32(r);
+    else if constexpr (sizeof(r) == 32) return _mm256_cvtsd_f64(r);
+#if defined(__AVX512F__)
+    else if constexpr (std::is_same_v<value_t<V>, float>) return _mm512_cvtss_f32(r);
+    else return _mm512_cvtsd_f64(r);
+#endif
+#endif
+    alignas(64) value_t<V> lanes[width_v<V>];
+    a.store_aligned(lanes);
+    return lanes[0];
+  }
+}
 
 // Lanes 0..m-1 from p[0..m-1] and `pad` in the others, for 0 < m < width, reading only
 // those m elements; the partial store writes only them. AVX2 and AVX-512 have masked
@@ -323,6 +344,29 @@ template <class V, class Op> inline value_t<V> avx2_halves(const V &a, Op op) {
   }
 }
 template <class V> constexpr bool avx2_only() { return has_avx2_maskmov<V>() && !has_avx512_mask<V>(); }
+
+// The 256-bit halves of an AVX-512 vector combined by op (AVX512F only: the upper half
+// through the f64x4 extract, a bit move).
+template <class V, class Op> inline auto avx512_fold_halves(const V &a, Op op) {
+  if constexpr (std::is_same_v<value_t<V>, float>)
+    return op(_mm512_castps512_ps256(a), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+  else return op(_mm512_castpd512_pd256(a), _mm512_extractf64x4_pd(a, 1));
+}
+
+// The largest lane of an AVX-512 vector in every lane: four shuffle-max steps, none
+// through memory (a scalar loop over 16 lanes was the longest link of a short row).
+template <class V> inline V avx512_broadcast_max(const V &a) {
+  if constexpr (std::is_same_v<value_t<V>, float>) {
+    __m512 t = _mm512_max_ps(a, _mm512_shuffle_f32x4(a, a, 0x4E));  // the other 256-bit half
+    t = _mm512_max_ps(t, _mm512_shuffle_f32x4(t, t, 0xB1));        // the other 128-bit quarter
+    t = _mm512_max_ps(t, _mm512_permute_ps(t, 0x4E));              // the other pair
+    return _mm512_max_ps(t, _mm512_permute_ps(t, 0xB1));           // the other lane
+  } else {
+    __m512d t = _mm512_max_pd(a, _mm512_shuffle_f64x2(a, a, 0x4E));
+    t = _mm512_max_pd(t, _mm512_shuffle_f64x2(t, t, 0xB1));
+    return _mm512_max_pd(t, _mm512_permute_pd(t, 0x55));
+  }
+}
 }  // namespace detail
 #endif
 
@@ -335,6 +379,19 @@ template <class V> inline value_t<V> hsum(const V &a) {
       if constexpr (std::is_same_v<decltype(x), __m128>) return _mm_add_ps(x, y);
       else return _mm_add_pd(x, y);
     });
+  } else if constexpr (detail::has_avx512_mask<V>()) {
+    // xsimd's order (halves, quarters, then (t0 + t1) + (t2 + t3)), without its two
+    // horizontal adds: the bits of the sums stay those of earlier releases.
+    if constexpr (std::is_same_v<value_t<V>, float>) {
+      const __m256 s = detail::avx512_fold_halves(a, [](__m256 x, __m256 y) { return _mm256_add_ps(y, x); });
+      const __m128 t = _mm_add_ps(_mm256_extractf128_ps(s, 1), _mm256_castps256_ps128(s));
+      const __m128 u = _mm_add_ps(t, _mm_shuffle_ps(t, t, 0xB1));  // (t0 + t1, ., t2 + t3, .)
+      return _mm_cvtss_f32(_mm_add_ps(u, _mm_movehl_ps(u, u)));
+    } else {
+      const __m256d s = detail::avx512_fold_halves(a, [](__m256d x, __m256d y) { return _mm256_add_pd(y, x); });
+      const __m128d t = _mm_add_pd(_mm256_extractf128_pd(s, 1), _mm256_castpd256_pd128(s));
+      return _mm_cvtsd_f64(_mm_add_pd(t, _mm_unpackhi_pd(t, t)));
+    }
 #endif
   } else {
     return xsimd::hadd(a);
@@ -351,6 +408,9 @@ template <class V> inline value_t<V> hmax(const V &a) {
       if constexpr (std::is_same_v<decltype(x), __m128>) return _mm_max_ps(x, y);
       else return _mm_max_pd(x, y);
     });
+  } else if constexpr (detail::has_avx512_mask<V>()) {
+    if constexpr (std::is_same_v<value_t<V>, float>) return _mm512_cvtss_f32(detail::avx512_broadcast_max(a));
+    else return _mm512_cvtsd_f64(detail::avx512_broadcast_max(a));
 #endif
   } else {
     alignas(64) value_t<V> lanes[width_v<V>];
@@ -378,6 +438,11 @@ template <class V> inline V broadcast_max(const V &a, value_t<V> &m) {
       m = _mm256_cvtsd_f64(t);
       return t;
     }
+  } else if constexpr (detail::has_avx512_mask<V>()) {
+    const V t = detail::avx512_broadcast_max(a);
+    if constexpr (std::is_same_v<value_t<V>, float>) m = _mm512_cvtss_f32(t);
+    else m = _mm512_cvtsd_f64(t);
+    return t;
   }
 #endif
   m = hmax(a);
