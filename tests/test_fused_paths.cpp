@@ -122,3 +122,44 @@ TEST_CASE("softmax CE: the max and range carried to the next row keep the non-fi
     CHECK(std::isinf(loss_only.loss[1]) == (labels[1] != C / 2));  // a +inf logit off the label: +inf
   }
 }
+
+// A backward call without lse on short contiguous rows takes the short-row kernel
+// (kernels/short_sparse_rows.hpp) with dloss; the strided layout takes the general route.
+// Both must give the same gradient bits, a +inf row (the short kernel declines it) included.
+TEST_CASE("sparse softmax CE backward: short rows and the strided route give the same bits", "[softmax][paths][backward]") {
+  for (int64_t C : {1, 5, 8, 10, 16, 17, 32, 33}) {
+    const int64_t B = 6;
+    xt::Rng rng(uint64_t(C) * 13 + 5);
+    std::vector<float> x(size_t(B * C)), dloss(static_cast<size_t>(B));
+    for (float &v : x) v = float(rng.uniform(-8, 8));
+    for (float &v : dloss) v = float(rng.uniform(-2, 2));
+    x[size_t(4 * C)] = std::numeric_limits<float>::infinity();
+    std::vector<int64_t> labels;
+    for (int64_t b = 0; b < B; ++b) labels.push_back((b * 7) % C);
+    std::vector<float> grads[2];
+    for (int64_t K : {1, 2}) {
+      std::vector<float> in(x.size() * size_t(K)), dl(dloss.size() * size_t(K)), g(in.size(), -1.0f);
+      std::vector<int64_t> lab(labels.size() * size_t(K));
+      for (int64_t b = 0; b < B; ++b) {
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t k = 0; k < K; ++k) in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
+        for (int64_t k = 0; k < K; ++k) {
+          lab[size_t(b * K + k)] = labels[size_t(b)];
+          dl[size_t(b * K + k)] = dloss[size_t(b)];
+        }
+      }
+      xent_options o;
+      xent_options_init(&o);
+      o.inner = K;
+      REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f32(in.data(), lab.data(), B, C, &o, dl.data(), nullptr,
+                                                              g.data()) == XENT_OK);
+      for (int64_t i = 0; i < B * C; ++i) grads[K - 1].push_back(g[size_t(i * K)]);
+    }
+    INFO("C = " << C);
+    REQUIRE(grads[0].size() == grads[1].size());
+    for (size_t i = 0; i < grads[0].size(); ++i) {
+      const bool both_nan = std::isnan(grads[0][i]) && std::isnan(grads[1][i]);
+      CHECK((both_nan || std::memcmp(&grads[0][i], &grads[1][i], sizeof(float)) == 0));
+    }
+  }
+}

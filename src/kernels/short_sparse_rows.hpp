@@ -26,17 +26,19 @@ namespace xent::XENT_ISA_NS::kern {
 
 template <class V> inline bool fits_short_sparse_rows(const LossCall<simd::value_t<V>> &c) {
   return c.K == 1 && c.C <= 2 * int64_t(simd::width_v<V>) && c.smoothing == 0 && !c.class_weights &&
-         !c.sample_weights && c.z_loss == 0 && c.softcap == 0 && !c.dloss && !c.lse_out && !c.focal_or_poly();
+         !c.sample_weights && c.z_loss == 0 && c.softcap == 0 && !c.lse_in && !c.lse_out && !c.focal_or_poly();
 }
 
 // One row x[0, C), C in ((N - 1) W, N W], label in [0, C), last_valid the valid lanes of
 // its last vector: sets its loss and, when Grad, writes its gradient row g (g may be x)
-// scaled by `scale`. Returns false, having written nothing, when the row's max is not
-// finite (the general route's rules apply). Grad is a template argument: without it, the
-// loop keeps no value for a gradient and spills nothing.
-template <class V, int N, bool Grad>
+// scaled by `scale` (and, when Dl, by the upstream gradient dl of a backward call, last,
+// as SoftmaxRow::gradient does). Returns false, having written nothing, when the row's max
+// is not finite (the general route's rules apply). Grad is a template argument: without
+// it, the loop keeps no value for a gradient and spills nothing.
+template <class V, int N, bool Grad, bool Dl = false>
 XENT_ALWAYS_INLINE bool short_sparse_row(const simd::value_t<V> *x, int64_t C, const simd::mask_t<V> &last_valid,
-                                         int64_t label, simd::value_t<V> *g, simd::value_t<V> scale, double &loss) {
+                                         int64_t label, simd::value_t<V> *g, simd::value_t<V> scale, double &loss,
+                                         simd::value_t<V> dl = 1) {
   using T = simd::value_t<V>;
   constexpr int64_t W = int64_t(simd::width_v<V>);
   const int64_t last = C - (N - 1) * W;  // valid lanes of the last vector, in [1, W]
@@ -65,10 +67,15 @@ XENT_ALWAYS_INLINE bool short_sparse_row(const simd::value_t<V> *x, int64_t C, c
     const T pf = T(1.0 / double(sum));
     T e[N * W];  // unaligned stores: no stack realignment
     for (int j = 0; j < N; ++j) simd::store(e + j * W, math::exp_loss_from_sum_term(d[j], term[j]));
-    const V pfac(pf), sc(scale);
-    for (int j = 0; j < N - 1; ++j) simd::store(g + j * W, (pfac * simd::load<V>(e + j * W)) * sc);
-    simd::store_partial(g + (N - 1) * W, last, (pfac * simd::load<V>(e + (N - 1) * W)) * sc);
-    g[label] = (pf * e[label] - T(1)) * scale;
+    const V pfac(pf), sc(scale), dlv(dl);
+    const auto out = [&](int j) __attribute__((always_inline)) {
+      const V o = (pfac * simd::load<V>(e + j * W)) * sc;
+      return Dl ? o * dlv : o;
+    };
+    for (int j = 0; j < N - 1; ++j) simd::store(g + j * W, out(j));
+    simd::store_partial(g + (N - 1) * W, last, out(N - 1));
+    const T gl = (pf * e[label] - T(1)) * scale;
+    g[label] = Dl ? gl * dl : gl;
   }
   return true;
 }
@@ -76,6 +83,7 @@ XENT_ALWAYS_INLINE bool short_sparse_row(const simd::value_t<V> *x, int64_t C, c
 // N vectors per row: C in ((N - 1) W, N W].
 template <class V, int N>
 double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t s1) {
+  using T = simd::value_t<V>;
   const int64_t C = c.C;
   const auto last_valid = valid_lanes<V>((N - 1) * int64_t(simd::width_v<V>), C);
   double total = 0;
@@ -83,9 +91,11 @@ double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_
     const int64_t label = c.label(s);
     if (c.skip_ignored(s, label, s * C)) continue;
     double loss;
-    const bool done = c.grad ? short_sparse_row<V, N, true>(c.x + s * C, C, last_valid, label, c.grad + s * C,
-                                                             c.grad_scale, loss)
-                             : short_sparse_row<V, N, false>(c.x + s * C, C, last_valid, label, nullptr, 0, loss);
+    T *const g = c.grad ? c.grad + s * C : nullptr;
+    const bool done = g && c.dloss ? short_sparse_row<V, N, true, true>(c.x + s * C, C, last_valid, label, g,
+                                                                    c.grad_scale, loss, c.upstream(s))
+                      : g      ? short_sparse_row<V, N, true>(c.x + s * C, C, last_valid, label, g, c.grad_scale, loss)
+                               : short_sparse_row<V, N, false>(c.x + s * C, C, last_valid, label, nullptr, 0, loss);
     if (!done) {
       total += softmax_ce_block<V>(c, s, s + 1, Identity<simd::value_t<V>>{}, true);
       continue;
