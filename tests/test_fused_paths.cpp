@@ -163,3 +163,53 @@ TEST_CASE("sparse softmax CE backward: short rows and the strided route give the
     }
   }
 }
+
+// Dense targets: a row of at most one vector takes one_vector_dense_stats (kernels/
+// softmax_losses.hpp), the strided layout the general passes. Loss and gradient must be
+// the same bits, with smoothing and class weights, and for a +inf row, which it declines.
+TEST_CASE("softmax CE with soft targets: one-vector rows and the strided route give the same bits",
+          "[softmax][paths]") {
+  for (int64_t C : {1, 5, 8, 10, 16, 17, 33}) {
+    for (double smoothing : {0.0, 0.2}) {
+      const int64_t B = 5;
+      xt::Rng rng(uint64_t(C) * 29 + uint64_t(smoothing * 10));
+      std::vector<float> x(size_t(B * C)), t(size_t(B * C)), cw(static_cast<size_t>(C));
+      for (float &v : x) v = float(rng.uniform(-8, 8));
+      for (float &v : t) v = float(rng.uniform(0, 1));
+      for (float &v : cw) v = float(rng.uniform(0.5, 2));
+      t[size_t(C - 1)] = 0.0f;
+      x[size_t(3 * C)] = std::numeric_limits<float>::infinity();
+      std::vector<float> loss[2][2], grad[2];
+      for (int64_t K : {1, 2}) {
+        std::vector<float> in(x.size() * size_t(K)), tg(x.size() * size_t(K)), g(in.size(), -1.0f);
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t k = 0; k < K; ++k) {
+              in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
+              tg[size_t((b * C + c) * K + k)] = t[size_t(b * C + c)];
+            }
+        xent_options o;
+        xent_options_init(&o);
+        o.inner = K;
+        o.label_smoothing = smoothing;
+        o.class_weights = cw.data();
+        for (int with_grad = 0; with_grad < 2; ++with_grad) {
+          std::vector<float> l(size_t(B * K), -1.0f);
+          REQUIRE(xent_softmax_ce_with_logits_f32(in.data(), tg.data(), B, C, &o, l.data(),
+                                                  with_grad ? g.data() : nullptr) == XENT_OK);
+          for (int64_t b = 0; b < B; ++b) loss[K - 1][with_grad].push_back(l[size_t(b * K)]);
+        }
+        for (int64_t i = 0; i < B * C; ++i) grad[K - 1].push_back(g[size_t(i * K)]);
+      }
+      INFO("C = " << C << ", smoothing " << smoothing);
+      CHECK(same_bits(loss[0][0], loss[0][1]));
+      CHECK(same_bits(loss[0][1], loss[1][1]));
+      CHECK(same_bits(loss[0][0], loss[1][0]));
+      REQUIRE(grad[0].size() == grad[1].size());
+      for (size_t i = 0; i < grad[0].size(); ++i) {
+        const bool both_nan = std::isnan(grad[0][i]) && std::isnan(grad[1][i]);
+        CHECK((both_nan || std::memcmp(&grad[0][i], &grad[1][i], sizeof(float)) == 0));
+      }
+    }
+  }
+}

@@ -161,6 +161,37 @@ void gradient_from_lse(const SoftmaxRow<V, Xf> &row, T_of<V> *g, T_of<V> lse, T_
   }
 }
 
+// The statistics of a dense row (soft targets) that fits one vector (K = 1, C <= W, no
+// transform) from the row in a register: its max, sum of exp(y - max) and linear terms D
+// and A, with the operations and order of chunk_max, the sum passes (row_reduce<V, 1>'s
+// 0 + select(valid, e)) and linear_terms, so the general route's bits; with g, e =
+// exp(y - max) stored into it as sum_storing_exp does. A tiny call's chain without the
+// passes' loops and per-part bookkeeping. False, having written nothing, when the max is
+// not finite (the general route's rules apply).
+template <class V>
+bool one_vector_dense_stats(const SoftmaxRow<V, Identity<T_of<V>>> &row, T_of<V> *g, RowLse<T_of<V>> &st,
+                            double &D, double &A) {
+  using T = T_of<V>;
+  const int64_t n = row.c.C;
+  const auto valid = valid_lanes<V>(0, n);
+  const V xv = load_block<V>(row.x, 0, n, 1, T(0));
+  T m;
+  const V mv = simd::broadcast_max(simd::select(valid, xv, V(-std::numeric_limits<T>::infinity())), m);
+  if (!std::isfinite(m)) return false;
+  const V d = xv - mv, term = LossMath{}(d);
+  if (g) store_block(g, 0, n, 1, math::exp_loss_from_sum_term(d, term));
+  const V sum = V(T(0)) + simd::select(valid, term, V(T(0)));
+  st = finish_row_lse<LossMath, T>(double(m), double(simd::hsum(sum)), row.x, n, 1);
+  const V k = keep_valid(row.coef(0), 0, n);
+  const V dv = V(T(0)) + weighted(k, mv - xv), av = V(T(0)) + k;
+  double dsum = 0, asum = 0;
+  dsum += double(simd::hsum(dv));
+  asum += double(simd::hsum(av));
+  D += dsum;
+  A += asum;
+  return true;
+}
+
 // The sparse label-only focal / Poly-1 terms of one sample, from lp = log p_t = y_label - lse
 // (lp <= 0): with om = 1 - p_t = -expm1(lp) (exact near p_t = 1),
 //   loss / label weight = om^gamma * ((lse - y_label) + eps * om)
@@ -226,13 +257,19 @@ double softmax_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_t
     double *const E_wanted = vector_coef && eps != 0 ? &E : nullptr;
     T y_label = 0;
     RowLse<T> st;
-    const T max_first = store_exp ? chunk_max<V>(row.x, C, 1, xf) : T(0);
-    const bool stored = store_exp && std::isfinite(max_first);  // else the non-finite rules
+    bool one_vector = false;
+    if constexpr (std::is_same_v<Xf, Identity<T>>)
+      one_vector = !sparse && K == 1 && C <= int64_t(simd::width_v<V>) && !lse_given && eps == 0 &&
+                   one_vector_dense_stats(row, store_exp ? g : nullptr, st, D, A);
+    const T max_first = store_exp && !one_vector ? chunk_max<V>(row.x, C, 1, xf) : T(0);
+    const bool stored = store_exp && (one_vector || std::isfinite(max_first));  // else the non-finite rules
     // A saved lse gives p = exp(y - lse) to |lse| ulps of T: beyond saved_lse_limit (or NaN,
     // or an all -inf row) that exceeds the loss tolerance, and the row is recomputed as
     // without lse (logits of 1e4 in f32 would lose 1e-4 relative, 1e200 in f64 everything).
     const bool use_saved = lse_given && std::fabs(double(c.lse_in[s])) <= saved_lse_limit<T>();
-    if (use_saved) {
+    if (one_vector) {
+      // done above
+    } else if (use_saved) {
       const T lse = c.lse_in[s];  // the row's softmax is exp(y - lse): max lse, sum 1
       st = RowLse<T>{lse, 1.0, double(lse), 0.0};
       if (vector_coef) row.linear_terms(lse, D, A, E_wanted, c.row_threads);
