@@ -134,6 +134,14 @@ template <class V, class Xf> struct SoftmaxRow {
   }
 };
 
+// A sparse row's loss with plain options (label_coef = 1, A = 1, sw = 1, z = 0) from its
+// statistics and the label's logit y: softmax_ce_block's D + A log_sum with those values,
+// so its bits; NaN anywhere in the row gives NaN.
+template <class T> XENT_ALWAYS_INLINE double plain_sparse_loss(const RowLse<T> &st, T y) {
+  const double loss = (double(st.max) - double(y)) + st.log_sum;
+  return std::isnan(st.lse) ? st.lse : loss;
+}
+
 // The gradient of the backward with the forward's lse for a contiguous row whose targets
 // are its label alone (K = 1, no transform): one pass, g = ((G exp(y - lse) - label term) *
 // scale) [* dl]. The operations of gradient<false> for such a row, so the same bits, in a

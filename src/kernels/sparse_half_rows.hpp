@@ -111,9 +111,7 @@ void sparse_half_grad_row(int64_t C, int64_t label, float m, float scale, float 
     a += simd::select(valid_lanes<V>(i, C), term, V(0.0f));
   }
   const RowLse<float> st = finish_row_lse<LossMath>(double(m), double(simd::hsum(a)), static_cast<const float *>(nullptr), C, 1);
-  double l = (double(st.max) - double(y)) + st.log_sum;
-  if (std::isnan(st.lse)) l = st.lse;
-  loss = float(l);
+  loss = float(plain_sparse_loss(st, y));
   const float pf = float(1.0 / st.sum);
   const V pfac(pf), sc(scale);
   const float e_label = e[label];
@@ -189,10 +187,7 @@ void sparse_half_loss_only_rows(const uint16_t *x, const LossCall<float> &c, int
       st = nonfinite_row_lse(double(m), wide[cur], C, 1);
       carried_for = -1;
     }
-    // softmax_ce_block's loss with label_coef = 1, sw = 1, z = 0.
-    double loss = (double(st.max) - double(y)) + st.log_sum;
-    if (std::isnan(st.lse)) loss = st.lse;
-    c.loss[s] = float(loss);
+    c.loss[s] = float(plain_sparse_loss(st, y));
   }
 }
 
