@@ -2,10 +2,7 @@
 // environment variable XENT_ISA when that one is available (tests force each path).
 #include <cstdlib>
 #include <cstring>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
+#include "cpu_features.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace xent {
@@ -25,13 +22,7 @@ bool has_avx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd");
 }
-// F16C by cpuid itself: clang 14's __builtin_cpu_supports has no "f16c" (the OS side is
-// AVX's, which the avx2 check covers).
-bool has_f16c() {
-  unsigned a, b, c, d;
-  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
-}
-bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c(); }
+bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu::has_f16c(); }
 bool has_sse2() { return __builtin_cpu_supports("sse2"); }
 #endif
 bool always() { return true; }

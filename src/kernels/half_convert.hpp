@@ -11,10 +11,6 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
 #include "simd/vec.hpp"
 
 namespace xent::XENT_ISA_NS::half {
@@ -153,17 +149,11 @@ template <class Arch, Format fmt> void from_f32(const float *f, uint16_t *h, int
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-// Whether the CPU has AVX-512 BF16 (CPUID leaf 7, subleaf 1, EAX bit 5).
-inline bool cpu_has_avx512bf16() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
-}
-
 // from_f32 for bfloat16 with AVX-512 BF16's vcvtne2ps2bf16: 32 floats rounded to nearest
 // even by one instruction, NaN quieted as f32_to_bf16 does (top half | 0x40). It reads
 // subnormal inputs as 0, so 32 floats holding one (fpclass 0x20) take from_f32's bit
 // arithmetic, as does the tail: the bits of from_f32 for every input
-// (tests/test_half_convert.cpp). Called only where cpu_has_avx512bf16().
+// (tests/test_half_convert.cpp). Called only where cpu::has_avx512bf16() (src/cpu_features.hpp).
 template <class Arch>
 __attribute__((target("avx512bf16,avx512f,avx512bw,avx512dq,avx512vl"))) void from_f32_bf16_native(const float *f,
                                                                                                    uint16_t *h,
