@@ -20,6 +20,7 @@
 #define XENT_ISA_NS isa_test_loss_exp
 #include "math/exp.hpp"
 #include "support/loss_exp_sweep.hpp"
+#include "support/cpu.hpp"
 
 namespace {
 
@@ -68,7 +69,7 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
   WARN("loss exp max relative error: scalar " << scalar.worst << ", " << xsimd::default_arch::name() << " "
                                               << vector.worst);
 #if XENT_TEST_AVX2_FMA
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (xt::cpu_has_avx2_fma()) {
     const xt::LossExpSweep fused = xt::sweep_loss_exp_avx2(d);
     INFO("avx2+fma (one-step reduction) worst " << fused.worst << " at " << fused.worst_d);
     CHECK(fused.worst < 3.5e-6);
@@ -76,7 +77,7 @@ TEST_CASE("loss exp: relative error < 3.5e-6 on [-87.3, 0], 0 below, NaN kept", 
     WARN("loss exp max relative error: avx2+fma " << fused.worst);
     CHECK(xt::fma_rounds_once_avx2());
   }
-  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
+  if (xt::cpu_has_avx512bw_dq()) {
     const xt::LossExpSweep fused = xt::sweep_loss_exp_avx512(d);
     INFO("avx512 (one-step reduction) worst " << fused.worst << " at " << fused.worst_d);
     CHECK(fused.worst < 3.5e-6);

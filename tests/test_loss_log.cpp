@@ -19,6 +19,7 @@
 #define XENT_ISA_NS isa_test_loss_log
 #include "math/log.hpp"
 #include "support/loss_exp_sweep.hpp"
+#include "support/cpu.hpp"
 
 namespace {
 
@@ -177,10 +178,7 @@ void check_loss_log_vector(std::vector<float> (*loss_log)(const std::vector<floa
 
 TEST_CASE("loss log on AVX-512: absolute error < 1.2e-7 + 6e-8 |log x|; special values", "[kernels][loss-log]") {
 #if XENT_TEST_AVX2_FMA
-  if (!(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))) {
-    SUCCEED("no AVX-512 on this CPU");
-    return;
-  }
+  XT_SKIP_UNLESS(xt::cpu_has_avx512bw_dq(), "no AVX-512 on this CPU");
   check_loss_log_vector(xt::loss_log_avx512);
 #else
   SUCCEED("not x86-64");
@@ -189,10 +187,7 @@ TEST_CASE("loss log on AVX-512: absolute error < 1.2e-7 + 6e-8 |log x|; special 
 
 TEST_CASE("loss log on AVX2: absolute error < 1.2e-7 + 6e-8 |log x|; special values", "[kernels][loss-log]") {
 #if XENT_TEST_AVX2_FMA
-  if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
-    SUCCEED("no AVX2 on this CPU");
-    return;
-  }
+  XT_SKIP_UNLESS(xt::cpu_has_avx2_fma(), "no AVX2 on this CPU");
   check_loss_log_vector(xt::loss_log_avx2);
 #else
   SUCCEED("not x86-64");
@@ -248,10 +243,7 @@ TEST_CASE("loss log1p on [0, 1]: relative error < 5e-7, log1p(0) = 0, NaN kept",
 // [0, 1] relative to log1p (e below 2^-53 gives e, 0 gives 0, NaN NaN).
 TEST_CASE("loss log and log1p of doubles on AVX-512: relative error < 2e-13; special values", "[kernels][loss-log]") {
 #if XENT_TEST_AVX2_FMA
-  if (!(__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))) {
-    SUCCEED("no AVX-512 on this CPU");
-    return;
-  }
+  XT_SKIP_UNLESS(xt::cpu_has_avx512bw_dq(), "no AVX-512 on this CPU");
   const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
   std::mt19937_64 rng(11);
   std::vector<double> x = {std::numeric_limits<double>::min(), std::numeric_limits<double>::max(), 1.0,
