@@ -21,6 +21,16 @@ template <class T> bool same_bits(const std::vector<T> &a, const std::vector<T> 
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
+// Element by element: the same bits, or NaN on both sides (a NaN's payload may differ).
+void check_same_bits_or_nan(const std::vector<float> &a, const std::vector<float> &b) {
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("element " << i << ": " << a[i] << " vs " << b[i]);
+    const bool both_nan = std::isnan(a[i]) && std::isnan(b[i]);
+    CHECK((both_nan || std::memcmp(&a[i], &b[i], sizeof(float)) == 0));
+  }
+}
+
 struct Run {
   std::vector<float> loss, grad;
 };
@@ -111,12 +121,7 @@ TEST_CASE("softmax CE: the max and range carried to the next row keep the non-fi
     INFO("C = " << C);
     const Run loss_only = run(x, labels, B, C, 1, false, false, 0.0);
     const Run strided = run(x, labels, B, C, 2, false, false, 0.0);
-    REQUIRE(loss_only.loss.size() == strided.loss.size());
-    for (size_t b = 0; b < loss_only.loss.size(); ++b) {
-      INFO("row " << b << ": " << loss_only.loss[b] << " vs " << strided.loss[b]);
-      const bool both_nan = std::isnan(loss_only.loss[b]) && std::isnan(strided.loss[b]);
-      CHECK((both_nan || std::memcmp(&loss_only.loss[b], &strided.loss[b], sizeof(float)) == 0));
-    }
+    check_same_bits_or_nan(loss_only.loss, strided.loss);
     CHECK(std::isnan(loss_only.loss[3]));
     CHECK(std::isnan(loss_only.loss[4]));  // all -inf: NaN (docs/SEMANTICS.md)
     CHECK(std::isinf(loss_only.loss[1]) == (labels[1] != C / 2));  // a +inf logit off the label: +inf
@@ -156,11 +161,7 @@ TEST_CASE("sparse softmax CE backward: short rows and the strided route give the
       for (int64_t i = 0; i < B * C; ++i) grads[K - 1].push_back(g[size_t(i * K)]);
     }
     INFO("C = " << C);
-    REQUIRE(grads[0].size() == grads[1].size());
-    for (size_t i = 0; i < grads[0].size(); ++i) {
-      const bool both_nan = std::isnan(grads[0][i]) && std::isnan(grads[1][i]);
-      CHECK((both_nan || std::memcmp(&grads[0][i], &grads[1][i], sizeof(float)) == 0));
-    }
+    check_same_bits_or_nan(grads[0], grads[1]);
   }
 }
 
@@ -205,11 +206,7 @@ TEST_CASE("softmax CE with soft targets: one-vector rows and the strided route g
       CHECK(same_bits(loss[0][0], loss[0][1]));
       CHECK(same_bits(loss[0][1], loss[1][1]));
       CHECK(same_bits(loss[0][0], loss[1][0]));
-      REQUIRE(grad[0].size() == grad[1].size());
-      for (size_t i = 0; i < grad[0].size(); ++i) {
-        const bool both_nan = std::isnan(grad[0][i]) && std::isnan(grad[1][i]);
-        CHECK((both_nan || std::memcmp(&grad[0][i], &grad[1][i], sizeof(float)) == 0));
-      }
+      check_same_bits_or_nan(grad[0], grad[1]);
     }
   }
 }

@@ -409,8 +409,7 @@ template <class V> inline value_t<V> hmax(const V &a) {
       else return _mm_max_pd(x, y);
     });
   } else if constexpr (detail::has_avx512_mask<V>()) {
-    if constexpr (std::is_same_v<value_t<V>, float>) return _mm512_cvtss_f32(detail::avx512_broadcast_max(a));
-    else return _mm512_cvtsd_f64(detail::avx512_broadcast_max(a));
+    return first(detail::avx512_broadcast_max(a));
 #endif
   } else {
     alignas(64) value_t<V> lanes[width_v<V>];
@@ -440,8 +439,7 @@ template <class V> inline V broadcast_max(const V &a, value_t<V> &m) {
     }
   } else if constexpr (detail::has_avx512_mask<V>()) {
     const V t = detail::avx512_broadcast_max(a);
-    if constexpr (std::is_same_v<value_t<V>, float>) m = _mm512_cvtss_f32(t);
-    else m = _mm512_cvtsd_f64(t);
+    m = first(t);
     return t;
   }
 #endif
