@@ -31,6 +31,19 @@ void check_same_bits_or_nan(const std::vector<float> &a, const std::vector<float
   }
 }
 
+// Each element repeated K times: (B, C) rows in the (B, C, K) layout, every inner position
+// a copy (per-sample arrays (B) become (B, K) alike); every_kth takes inner position 0 back.
+template <class T> std::vector<T> repeat_each(const std::vector<T> &v, int64_t K) {
+  std::vector<T> out;
+  for (const T &e : v) out.insert(out.end(), size_t(K), e);
+  return out;
+}
+template <class T> std::vector<T> every_kth(const std::vector<T> &v, int64_t K) {
+  std::vector<T> out;
+  for (size_t i = 0; i < v.size(); i += size_t(K)) out.push_back(v[i]);
+  return out;
+}
+
 struct Run {
   std::vector<float> loss, grad;
 };
@@ -39,13 +52,8 @@ struct Run {
 // inner positions (the strided route).
 Run run(const std::vector<float> &x, const std::vector<int64_t> &labels, int64_t B, int64_t C, int64_t K,
         bool with_grad, bool in_place, double smoothing) {
-  std::vector<float> in(x.size() * size_t(K));
-  std::vector<int64_t> lab(labels.size() * size_t(K));
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t k = 0; k < K; ++k) in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
-    for (int64_t k = 0; k < K; ++k) lab[size_t(b * K + k)] = labels[size_t(b)];
-  }
+  std::vector<float> in = repeat_each(x, K);
+  const std::vector<int64_t> lab = repeat_each(labels, K);
   xent_options o;
   xent_options_init(&o);
   o.inner = K;
@@ -55,16 +63,8 @@ Run run(const std::vector<float> &x, const std::vector<int64_t> &labels, int64_t
   std::vector<float> g(in.size(), -1.0f);
   float *gp = with_grad ? (in_place ? in.data() : g.data()) : nullptr;
   REQUIRE(xent_sparse_softmax_ce_with_logits_f32(in.data(), lab.data(), B, C, &o, r.loss.data(), gp) == XENT_OK);
-  if (with_grad) {
-    const std::vector<float> &full = in_place ? in : g;
-    for (int64_t b = 0; b < B; ++b)  // inner position 0 of every row
-      for (int64_t c = 0; c < C; ++c) r.grad.push_back(full[size_t((b * C + c) * K)]);
-  }
-  if (K > 1) {
-    std::vector<float> first;
-    for (int64_t b = 0; b < B; ++b) first.push_back(r.loss[size_t(b * K)]);
-    r.loss = first;
-  }
+  if (with_grad) r.grad = every_kth(in_place ? in : g, K);
+  r.loss = every_kth(r.loss, K);
   return r;
 }
 
@@ -143,22 +143,15 @@ TEST_CASE("sparse softmax CE backward: short rows and the strided route give the
     for (int64_t b = 0; b < B; ++b) labels.push_back((b * 7) % C);
     std::vector<float> grads[2];
     for (int64_t K : {1, 2}) {
-      std::vector<float> in(x.size() * size_t(K)), dl(dloss.size() * size_t(K)), g(in.size(), -1.0f);
-      std::vector<int64_t> lab(labels.size() * size_t(K));
-      for (int64_t b = 0; b < B; ++b) {
-        for (int64_t c = 0; c < C; ++c)
-          for (int64_t k = 0; k < K; ++k) in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
-        for (int64_t k = 0; k < K; ++k) {
-          lab[size_t(b * K + k)] = labels[size_t(b)];
-          dl[size_t(b * K + k)] = dloss[size_t(b)];
-        }
-      }
+      const std::vector<float> in = repeat_each(x, K), dl = repeat_each(dloss, K);
+      const std::vector<int64_t> lab = repeat_each(labels, K);
+      std::vector<float> g(in.size(), -1.0f);
       xent_options o;
       xent_options_init(&o);
       o.inner = K;
       REQUIRE(xent_sparse_softmax_ce_with_logits_backward_f32(in.data(), lab.data(), B, C, &o, dl.data(), nullptr,
                                                               g.data()) == XENT_OK);
-      for (int64_t i = 0; i < B * C; ++i) grads[K - 1].push_back(g[size_t(i * K)]);
+      grads[K - 1] = every_kth(g, K);
     }
     INFO("C = " << C);
     check_same_bits_or_nan(grads[0], grads[1]);
@@ -182,13 +175,8 @@ TEST_CASE("softmax CE with soft targets: one-vector rows and the strided route g
       x[size_t(3 * C)] = std::numeric_limits<float>::infinity();
       std::vector<float> loss[2][2], grad[2];
       for (int64_t K : {1, 2}) {
-        std::vector<float> in(x.size() * size_t(K)), tg(x.size() * size_t(K)), g(in.size(), -1.0f);
-        for (int64_t b = 0; b < B; ++b)
-          for (int64_t c = 0; c < C; ++c)
-            for (int64_t k = 0; k < K; ++k) {
-              in[size_t((b * C + c) * K + k)] = x[size_t(b * C + c)];
-              tg[size_t((b * C + c) * K + k)] = t[size_t(b * C + c)];
-            }
+        const std::vector<float> in = repeat_each(x, K), tg = repeat_each(t, K);
+        std::vector<float> g(in.size(), -1.0f);
         xent_options o;
         xent_options_init(&o);
         o.inner = K;
@@ -198,15 +186,65 @@ TEST_CASE("softmax CE with soft targets: one-vector rows and the strided route g
           std::vector<float> l(size_t(B * K), -1.0f);
           REQUIRE(xent_softmax_ce_with_logits_f32(in.data(), tg.data(), B, C, &o, l.data(),
                                                   with_grad ? g.data() : nullptr) == XENT_OK);
-          for (int64_t b = 0; b < B; ++b) loss[K - 1][with_grad].push_back(l[size_t(b * K)]);
+          loss[K - 1][with_grad] = every_kth(l, K);
         }
-        for (int64_t i = 0; i < B * C; ++i) grad[K - 1].push_back(g[size_t(i * K)]);
+        grad[K - 1] = every_kth(g, K);
       }
       INFO("C = " << C << ", smoothing " << smoothing);
       CHECK(same_bits(loss[0][0], loss[0][1]));
       CHECK(same_bits(loss[0][1], loss[1][1]));
       CHECK(same_bits(loss[0][0], loss[1][0]));
       check_same_bits_or_nan(grad[0], grad[1]);
+    }
+  }
+}
+
+// Categorical CE on probabilities, dense and sparse: a row of at most one vector is loaded
+// once and kept in registers (CategoricalRow's one_vector_* in kernels/
+// categorical_losses.hpp), the strided layout takes sum_p, terms and gradient. The same
+// bits, with smoothing, class weights, clipped probabilities (0 and 1), a zero target and a
+// NaN row.
+TEST_CASE("categorical CE: one-vector rows and the strided route give the same bits", "[categorical][paths]") {
+  for (bool sparse : {false, true}) {
+    for (int64_t C : {1, 5, 8, 10, 16, 17, 33}) {
+      for (double smoothing : {0.0, 0.2}) {
+        const int64_t B = 5;
+        xt::Rng rng(uint64_t(C) * 31 + uint64_t(smoothing * 10) + (sparse ? 7 : 0));
+        std::vector<float> p(size_t(B * C)), t(size_t(B * C)), cw(static_cast<size_t>(C));
+        for (float &v : p) v = float(rng.uniform(0, 1));
+        for (float &v : t) v = float(rng.uniform(0, 1));
+        for (float &v : cw) v = float(rng.uniform(0.5, 2));
+        std::vector<int64_t> labels;
+        for (int64_t b = 0; b < B; ++b) labels.push_back((b * 3) % C);
+        t[size_t(C - 1)] = 0.0f;
+        p[size_t(C)] = 0.0f;                                           // clipped to eps
+        p[size_t(2 * C)] = 1.0f;                                       // 1 of the row's sum: clipped below 1 when C = 1
+        p[size_t(3 * C)] = std::numeric_limits<float>::quiet_NaN();  // a NaN row
+        std::vector<float> loss[2][2], grad[2];
+        for (int64_t K : {1, 2}) {
+          const std::vector<float> in = repeat_each(p, K), tg = repeat_each(t, K);
+          const std::vector<int64_t> lab = repeat_each(labels, K);
+          std::vector<float> g(in.size(), -1.0f);
+          xent_options o;
+          xent_options_init(&o);
+          o.inner = K;
+          o.label_smoothing = smoothing;
+          o.class_weights = cw.data();
+          for (int with_grad = 0; with_grad < 2; ++with_grad) {
+            std::vector<float> l(size_t(B * K), -1.0f);
+            float *gp = with_grad ? g.data() : nullptr;
+            REQUIRE((sparse ? xent_sparse_categorical_ce_f32(in.data(), lab.data(), B, C, &o, l.data(), gp)
+                            : xent_categorical_ce_f32(in.data(), tg.data(), B, C, &o, l.data(), gp)) == XENT_OK);
+            loss[K - 1][with_grad] = every_kth(l, K);
+          }
+          grad[K - 1] = every_kth(g, K);
+        }
+        INFO((sparse ? "sparse" : "dense") << ", C = " << C << ", smoothing " << smoothing);
+        check_same_bits_or_nan(loss[0][0], loss[1][0]);
+        check_same_bits_or_nan(loss[0][1], loss[1][1]);
+        check_same_bits_or_nan(loss[0][0], loss[0][1]);
+        check_same_bits_or_nan(grad[0], grad[1]);
+      }
     }
   }
 }

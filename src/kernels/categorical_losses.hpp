@@ -79,6 +79,36 @@ template <class V> struct CategoricalRow {
     }
   }
 
+  // Rows of one vector (K = 1, C <= W: tiny calls, small classifiers): the row loaded once
+  // (pv, padded with 0), S as sum_p has it, and terms' loss and gu with the vector part of
+  // the gradient (gvec, when Grad) kept for one_vector_gradient. The same bits: the pad
+  // lanes' coefficients are 0, so they add +0 to every sum here as in terms.
+  double one_vector_sum(const V &pv) const {
+    double total = 0;
+    total += double(simd::hsum(V(T(0)) + pv));
+    return total;
+  }
+  template <bool Grad> void one_vector_terms(const V &pv, double &loss, double &gu, V &gvec) const {
+    const V k = keep_valid(coef(0), 0, c.C);
+    V u, q;
+    simd::mask_t<V> clipped;
+    clip<Grad>(pv, u, q, clipped);
+    const V l = simd::select(k == V(T(0)), V(T(0)), simd::fnma(k, math::log_loss_v(q), V(T(0))));
+    loss += double(simd::hsum(l));
+    if constexpr (Grad) {
+      gvec = g_of(k, q, clipped);
+      gu += double(simd::hsum(V(T(0)) + gvec * u));
+    }
+  }
+  // gradient() of a one-vector row from its vector part gvec (or none).
+  void one_vector_gradient(T *g, T scale, T gu, const V *gvec, int64_t label, T label_g, bool has_dl, T dl) const {
+    V gv(-gu);
+    if (gvec) gv += *gvec;
+    if (label >= 0) gv += at_lane<V>(0, label, label_g);
+    const V out = (gv * V(inv_sum)) * V(scale);
+    simd::store_partial(g, c.C, has_dl ? out * V(dl) : out);
+  }
+
   // grad_j = scale * (g_j - gu) / S, with g_j the vector part (when vector_coef) plus
   // label_g at the label (label >= 0); the scale comes last (see SoftmaxRow::gradient).
   void gradient(T *g, T scale, T gu, bool vector_coef, int64_t label, T label_g, bool has_dl, T dl) const {
@@ -112,14 +142,23 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     if (sparse && c.skip_ignored(s, label, base)) continue;
     CategoricalRow<V> row{c, c.x + base, sparse ? nullptr : c.targets + base,
                           T(1 - smooth), T(smooth / double(C)), T(0)};
-    const double S = row.sum_p();
+    const bool one_vector = K == 1 && C <= CategoricalRow<V>::W;
+    const V pv = one_vector ? simd::load_partial<V>(row.p, C, T(0)) : V(T(0));
+    const double S = one_vector ? row.one_vector_sum(pv) : row.sum_p();
     // One chunk's S is a T, and T(1 / S) in double is then T(1) / T(S) (a double holds more
     // than 2p + 2 bits, so its rounding to T is the correct one): the shorter division.
     row.inv_sum = C <= kSumChunk ? T(1) / T(S) : T(1.0 / S);
     double loss = 0, gu = 0;
+    V gvec(T(0));
     if (vector_coef) {
-      if (g) row.template terms<true>(loss, gu);
-      else row.template terms<false>(loss, gu);
+      if (one_vector) {
+        if (g) row.template one_vector_terms<true>(pv, loss, gu, gvec);
+        else row.template one_vector_terms<false>(pv, loss, gu, gvec);
+      } else if (g) {
+        row.template terms<true>(loss, gu);
+      } else {
+        row.template terms<false>(loss, gu);
+      }
     }
     T g_label = 0;
     if (sparse) {  // the label's own term, in lane 0 of a broadcast (the ISA's vector log)
@@ -140,7 +179,11 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     total += loss;
     if (g) {
       const T scale = T(sw * double(c.grad_scale));
-      row.gradient(g, scale, T(gu), vector_coef, label, g_label, c.dloss != nullptr, c.upstream(s));
+      if (one_vector)
+        row.one_vector_gradient(g, scale, T(gu), vector_coef ? &gvec : nullptr, label, g_label, c.dloss != nullptr,
+                                c.upstream(s));
+      else
+        row.gradient(g, scale, T(gu), vector_coef, label, g_label, c.dloss != nullptr, c.upstream(s));
     }
   }
   return total;
