@@ -83,11 +83,9 @@ template <class V> struct CategoricalRow {
   // (pv, padded with 0), S as sum_p has it, and terms' loss and gu with the vector part of
   // the gradient (gvec, when Grad) kept for one_vector_gradient. The same bits: the pad
   // lanes' coefficients are 0, so they add +0 to every sum here as in terms.
-  double one_vector_sum(const V &pv) const {
-    double total = 0;
-    total += double(simd::hsum(V(T(0)) + pv));
-    return total;
-  }
+  // sum_p's S is 0 + double(h), which is double(h): h is never -0 (each lane is +0 + p_j,
+  // and a sum of such values is not -0 under round-to-nearest). So T(S) is h itself.
+  T one_vector_sum(const V &pv) const { return simd::hsum(V(T(0)) + pv); }
   template <bool Grad> void one_vector_terms(const V &pv, double &loss, double &gu, V &gvec) const {
     const V k = keep_valid(coef(0), 0, c.C);
     V u, q;
@@ -144,10 +142,11 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
                           T(1 - smooth), T(smooth / double(C)), T(0)};
     const bool one_vector = K == 1 && C <= CategoricalRow<V>::W;
     const V pv = one_vector ? simd::load_partial<V>(row.p, C, T(0)) : V(T(0));
-    const double S = one_vector ? row.one_vector_sum(pv) : row.sum_p();
+    const T S1 = one_vector ? row.one_vector_sum(pv) : T(0);
+    const double S = one_vector ? double(S1) : row.sum_p();
     // One chunk's S is a T, and T(1 / S) in double is then T(1) / T(S) (a double holds more
     // than 2p + 2 bits, so its rounding to T is the correct one): the shorter division.
-    row.inv_sum = C <= kSumChunk ? T(1) / T(S) : T(1.0 / S);
+    row.inv_sum = one_vector ? T(1) / S1 : C <= kSumChunk ? T(1) / T(S) : T(1.0 / S);
     double loss = 0, gu = 0;
     V gvec(T(0));
     if (vector_coef) {
@@ -174,7 +173,7 @@ double categorical_ce_block(const LossCall<simd::value_t<V>> &c, int64_t s0, int
     }
     const double sw = c.sample_weights ? double(c.sample_weights[s]) : 1.0;
     if (std::isnan(S)) loss = S;
-    loss *= sw;
+    if (c.sample_weights) loss *= sw;  // x * 1.0 is x: no multiply on the chain without weights
     if (c.loss) c.loss[s] = T(loss);
     total += loss;
     if (g) {
