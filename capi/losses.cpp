@@ -9,7 +9,7 @@
 #include "capi/half.hpp"
 #include "capi/labels.hpp"
 #include "capi/options.hpp"
-#include "capi/short_sparse_route.hpp"
+#include "capi/short_route.hpp"
 #include "driver/run_half.hpp"
 #include "driver/run_loss.hpp"
 
@@ -148,7 +148,7 @@ template <Variant v, class T, class L, class S> [[gnu::noinline]] xent_status en
   return guarded(a.fn, [&] { return run<v>(a); });
 }
 
-// Small sparse softmax CE calls first, with their lean checks (capi/short_sparse_route.hpp);
+// Small sparse softmax CE calls first, with their lean checks (capi/short_route.hpp);
 // everything else, and every error, through the general route and its frame (LossArgs
 // built only there).
 template <Variant v, class T, class L, class S>
@@ -163,11 +163,25 @@ inline __attribute__((always_inline)) xent_status sparse_entry(const char *fn, c
   return entry<v>(LossArgs<T, L, S>{fn, input, nullptr, labels, batch, classes, opts, loss, grad});
 }
 
+// The same for softmax CE with soft targets (capi/short_route.hpp).
+template <Variant v, class T, class S>
+inline __attribute__((always_inline)) xent_status dense_entry(const char *fn, const S *input, const S *targets,
+                                                              int64_t batch, int64_t classes,
+                                                              const xent_options *opts, T *loss, S *grad) {
+  if constexpr (v == Variant::softmax_ce_with_logits && std::is_same_v<S, T>) {
+    xent_reduction reduction;
+    if (const auto kernel = short_dense_route(input, targets, batch, classes, opts, loss, grad, &reduction))
+      return kernel(input, targets, batch, classes, reduction, loss, grad);  // a tail call
+  }
+  return entry<v>(LossArgs<T, int64_t, S>{fn, input, targets, nullptr, batch, classes, opts, loss, grad});
+}
+
 }  // namespace
 
 }  // namespace xent::capi
 
 using xent::Variant;
+using xent::capi::dense_entry;
 using xent::capi::entry;
 using xent::capi::LossArgs;
 using xent::capi::sparse_entry;
@@ -177,8 +191,8 @@ using xent::capi::sparse_entry;
   XENT_API xent_status name##_##suffix(const S *input, const S *targets, int64_t batch,          \
                                        int64_t classes, const xent_options *opts, T *loss,       \
                                        S *grad) {                                                \
-    return entry<variant>(LossArgs<T, int64_t, S>{#name "_" #suffix, input, targets, nullptr,    \
-                                                  batch, classes, opts, loss, grad});            \
+    return dense_entry<variant>(#name "_" #suffix, input, targets, batch, classes, opts, loss,   \
+                                grad);                                                           \
   }
 #define XENT_SPARSE_LOSS(name, variant, T, S, suffix, L, lsuffix)                                 \
   XENT_API xent_status name##_##suffix##lsuffix(const S *input, const L *labels, int64_t batch,  \

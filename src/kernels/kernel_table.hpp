@@ -39,6 +39,10 @@ template <class T> struct KernelTable {
                                 T *loss, T *grad);
   xent_status (*short_sparse32)(const T *x, const int32_t *labels, int64_t B, int64_t C, xent_reduction reduction,
                                 T *loss, T *grad);
+  // The same for softmax CE with soft targets (targets t), rows of C <= short_dense_classes.
+  int64_t short_dense_classes;
+  xent_status (*short_dense)(const T *x, const T *t, int64_t B, int64_t C, xent_reduction reduction, T *loss,
+                             T *grad);
 };
 
 // The 16-bit storage formats of the _bf16 / _f16 entry points (0: bfloat16, 1: binary16).

@@ -8,6 +8,7 @@
 #include "kernels/half_convert.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/nll_loss.hpp"
+#include "kernels/short_dense_rows.hpp"
 #include "kernels/short_sparse_rows.hpp"
 #include "kernels/sparse_half_rows.hpp"
 #include "kernels/softmax_losses.hpp"
@@ -63,6 +64,8 @@ template <class V> void fill_softmax_losses(KernelTable<simd::value_t<V>> &t) {
   t.short_sparse_classes = 2 * int64_t(simd::width_v<V>);
   t.short_sparse64 = short_sparse_call<V, int64_t>;
   t.short_sparse32 = short_sparse_call<V, int32_t>;
+  t.short_dense_classes = 2 * int64_t(simd::width_v<V>);
+  t.short_dense = short_dense_call<V>;
 }
 template <class V> void fill_elementwise_losses(KernelTable<simd::value_t<V>> &t) {
   t.loss_block[int(Variant::sigmoid_ce_with_logits)] = loss_sigmoid<V>;

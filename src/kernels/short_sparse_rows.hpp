@@ -14,11 +14,12 @@
 //
 // Two ways in: short_sparse_rows, a loss_block of the table (any call the driver runs),
 // and short_sparse_call, which the C API calls directly with its arguments in registers
-// for plain options (capi/short_sparse_route.hpp): a tiny call is mostly fixed costs.
+// for plain options (capi/short_route.hpp): a tiny call is mostly fixed costs.
 #pragma once
 
 #include <limits>
 
+#include "kernels/short_calls.hpp"
 #include "kernels/softmax_losses.hpp"
 #include "xent/xent.h"
 
@@ -106,16 +107,6 @@ double short_sparse_rows(const LossCall<simd::value_t<V>> &c, int64_t s0, int64_
   return total;
 }
 
-// What MEAN divides by in a short_sparse_call, 1 for SUM, 0 for NONE: run_loss's
-// denominator (every sample counts with weight 1), and its gradient scale T(1 / divisor).
-inline double reduction_divisor(xent_reduction reduction, int64_t B) {
-  return reduction == XENT_REDUCTION_NONE ? 0.0 : reduction == XENT_REDUCTION_MEAN ? double(B) : 1.0;
-}
-template <class T> XENT_ALWAYS_INLINE xent_status write_reduced(T *loss, double total, double divisor) {
-  if (divisor != 0) *loss = T(total / divisor);  // SUM: total / 1
-  return XENT_OK;
-}
-
 // The rest of a short_sparse_call from the first row whose max is not finite on, as a call
 // of its own: x, labels, loss (per sample, when divisor is 0) and grad advanced to that
 // row, B the rows left, total the sum so far. Through a LossCall and short_sparse_rows
@@ -126,17 +117,9 @@ template <class V, int N, class L>
 [[gnu::noinline, gnu::cold]] xent_status short_sparse_rest(const simd::value_t<V> *x, const L *labels, int64_t B,
                                                             int64_t C, simd::value_t<V> *loss,
                                                             simd::value_t<V> *grad, double total, double divisor) {
-  using T = simd::value_t<V>;
-  LossCall<T> c;
-  c.x = x;
+  LossCall<simd::value_t<V>> c = plain_loss_call(x, B, C, loss, grad, divisor);
   if constexpr (std::is_same_v<L, int64_t>) c.labels64 = labels;
   else c.labels32 = labels;
-  c.B = B;
-  c.C = C;
-  c.reduce = divisor != 0;
-  c.loss = divisor != 0 ? nullptr : loss;
-  c.grad = grad;
-  if (divisor != 0) c.grad_scale = T(1.0 / divisor);
   for (int64_t s = 0; s < B; ++s) total += short_sparse_rows<V, N>(c, s, s + 1);  // each 0 + its loss
   return write_reduced(loss, total, divisor);
 }

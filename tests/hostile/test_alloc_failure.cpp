@@ -18,7 +18,7 @@
 namespace {
 
 // 1100 samples: past the 64 block sums kept on the stack, and past the 1024 of the sparse
-// softmax short route (capi/short_sparse_route.hpp), which needs no scratch.
+// softmax short route (capi/short_route.hpp), which needs no scratch.
 constexpr int64_t kBatch = 1100, kClasses = 5;
 constexpr size_t kGuard = 8;
 

@@ -1,0 +1,39 @@
+// What the direct calls of small losses with plain options share (short_sparse_rows.hpp,
+// short_dense_rows.hpp): run_loss's reduction, denominator and gradient scale for calls in
+// which every sample counts with weight 1, and the LossCall of the rest of such a call
+// once a row needs the general route.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/loss_call.hpp"
+#include "xent/xent.h"
+
+namespace xent::XENT_ISA_NS::kern {
+
+// What MEAN divides by, 1 for SUM, 0 for NONE: run_loss's denominator (every sample counts
+// with weight 1), and its gradient scale T(1 / divisor).
+inline double reduction_divisor(xent_reduction reduction, int64_t B) {
+  return reduction == XENT_REDUCTION_NONE ? 0.0 : reduction == XENT_REDUCTION_MEAN ? double(B) : 1.0;
+}
+template <class T> XENT_ALWAYS_INLINE xent_status write_reduced(T *loss, double total, double divisor) {
+  if (divisor != 0) *loss = T(total / divisor);  // SUM: total / 1
+  return XENT_OK;
+}
+
+// The LossCall of B contiguous rows of C classes with plain options, as run_loss makes it:
+// per-sample losses into loss when divisor is 0, else reduced (loss not written by it).
+template <class T>
+LossCall<T> plain_loss_call(const T *x, int64_t B, int64_t C, T *loss, T *grad, double divisor) {
+  LossCall<T> c;
+  c.x = x;
+  c.B = B;
+  c.C = C;
+  c.reduce = divisor != 0;
+  c.loss = divisor != 0 ? nullptr : loss;
+  c.grad = grad;
+  if (divisor != 0) c.grad_scale = T(1.0 / divisor);
+  return c;
+}
+
+}  // namespace xent::XENT_ISA_NS::kern
