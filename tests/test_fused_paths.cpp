@@ -44,6 +44,25 @@ template <class T> std::vector<T> every_kth(const std::vector<T> &v, int64_t K) 
   return out;
 }
 
+// A loss with inner = K: call(opts, loss, grad) on the (B, C, K) copies the caller made,
+// loss only and with its gradient; losses and gradient of inner position 0 back.
+struct InnerRun {
+  std::vector<float> loss[2], grad;  // loss[with_grad]
+};
+template <class Call>
+InnerRun run_inner(int64_t K, size_t elements, int64_t B, xent_options o, const Call &call) {
+  o.inner = K;
+  InnerRun r;
+  std::vector<float> g(elements * size_t(K), -1.0f);
+  for (int with_grad = 0; with_grad < 2; ++with_grad) {
+    std::vector<float> l(size_t(B * K), -1.0f);
+    REQUIRE(call(o, l.data(), with_grad ? g.data() : nullptr) == XENT_OK);
+    r.loss[with_grad] = every_kth(l, K);
+  }
+  r.grad = every_kth(g, K);
+  return r;
+}
+
 struct Run {
   std::vector<float> loss, grad;
 };
@@ -173,28 +192,22 @@ TEST_CASE("softmax CE with soft targets: one-vector rows and the strided route g
       for (float &v : cw) v = float(rng.uniform(0.5, 2));
       t[size_t(C - 1)] = 0.0f;
       x[size_t(3 * C)] = std::numeric_limits<float>::infinity();
-      std::vector<float> loss[2][2], grad[2];
+      xent_options o;
+      xent_options_init(&o);
+      o.label_smoothing = smoothing;
+      o.class_weights = cw.data();
+      InnerRun r[2];
       for (int64_t K : {1, 2}) {
         const std::vector<float> in = repeat_each(x, K), tg = repeat_each(t, K);
-        std::vector<float> g(in.size(), -1.0f);
-        xent_options o;
-        xent_options_init(&o);
-        o.inner = K;
-        o.label_smoothing = smoothing;
-        o.class_weights = cw.data();
-        for (int with_grad = 0; with_grad < 2; ++with_grad) {
-          std::vector<float> l(size_t(B * K), -1.0f);
-          REQUIRE(xent_softmax_ce_with_logits_f32(in.data(), tg.data(), B, C, &o, l.data(),
-                                                  with_grad ? g.data() : nullptr) == XENT_OK);
-          loss[K - 1][with_grad] = every_kth(l, K);
-        }
-        grad[K - 1] = every_kth(g, K);
+        r[K - 1] = run_inner(K, x.size(), B, o, [&](const xent_options &ok, float *l, float *g) {
+          return xent_softmax_ce_with_logits_f32(in.data(), tg.data(), B, C, &ok, l, g);
+        });
       }
       INFO("C = " << C << ", smoothing " << smoothing);
-      CHECK(same_bits(loss[0][0], loss[0][1]));
-      CHECK(same_bits(loss[0][1], loss[1][1]));
-      CHECK(same_bits(loss[0][0], loss[1][0]));
-      check_same_bits_or_nan(grad[0], grad[1]);
+      CHECK(same_bits(r[0].loss[0], r[0].loss[1]));
+      CHECK(same_bits(r[0].loss[1], r[1].loss[1]));
+      CHECK(same_bits(r[0].loss[0], r[1].loss[0]));
+      check_same_bits_or_nan(r[0].grad, r[1].grad);
     }
   }
 }
@@ -220,30 +233,24 @@ TEST_CASE("categorical CE: one-vector rows and the strided route give the same b
         p[size_t(C)] = 0.0f;                                           // clipped to eps
         p[size_t(2 * C)] = 1.0f;                                       // 1 of the row's sum: clipped below 1 when C = 1
         p[size_t(3 * C)] = std::numeric_limits<float>::quiet_NaN();  // a NaN row
-        std::vector<float> loss[2][2], grad[2];
+        xent_options o;
+        xent_options_init(&o);
+        o.label_smoothing = smoothing;
+        o.class_weights = cw.data();
+        InnerRun r[2];
         for (int64_t K : {1, 2}) {
           const std::vector<float> in = repeat_each(p, K), tg = repeat_each(t, K);
           const std::vector<int64_t> lab = repeat_each(labels, K);
-          std::vector<float> g(in.size(), -1.0f);
-          xent_options o;
-          xent_options_init(&o);
-          o.inner = K;
-          o.label_smoothing = smoothing;
-          o.class_weights = cw.data();
-          for (int with_grad = 0; with_grad < 2; ++with_grad) {
-            std::vector<float> l(size_t(B * K), -1.0f);
-            float *gp = with_grad ? g.data() : nullptr;
-            REQUIRE((sparse ? xent_sparse_categorical_ce_f32(in.data(), lab.data(), B, C, &o, l.data(), gp)
-                            : xent_categorical_ce_f32(in.data(), tg.data(), B, C, &o, l.data(), gp)) == XENT_OK);
-            loss[K - 1][with_grad] = every_kth(l, K);
-          }
-          grad[K - 1] = every_kth(g, K);
+          r[K - 1] = run_inner(K, p.size(), B, o, [&](const xent_options &ok, float *l, float *g) {
+            return sparse ? xent_sparse_categorical_ce_f32(in.data(), lab.data(), B, C, &ok, l, g)
+                          : xent_categorical_ce_f32(in.data(), tg.data(), B, C, &ok, l, g);
+          });
         }
         INFO((sparse ? "sparse" : "dense") << ", C = " << C << ", smoothing " << smoothing);
-        check_same_bits_or_nan(loss[0][0], loss[1][0]);
-        check_same_bits_or_nan(loss[0][1], loss[1][1]);
-        check_same_bits_or_nan(loss[0][0], loss[0][1]);
-        check_same_bits_or_nan(grad[0], grad[1]);
+        check_same_bits_or_nan(r[0].loss[0], r[1].loss[0]);
+        check_same_bits_or_nan(r[0].loss[1], r[1].loss[1]);
+        check_same_bits_or_nan(r[0].loss[0], r[0].loss[1]);
+        check_same_bits_or_nan(r[0].grad, r[1].grad);
       }
     }
   }

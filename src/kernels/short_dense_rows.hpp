@@ -98,19 +98,17 @@ template <class V, int N, bool Grad, int64_t One>
                                                  simd::value_t<V> *grad) {
   using T = simd::value_t<V>;
   const int64_t n = One ? One : B;
-  const double divisor = reduction_divisor(reduction, n);
-  const T scale = divisor != 0 ? T(1.0 / divisor) : T(1);
   const auto last_valid = valid_lanes<V>((N - 1) * int64_t(simd::width_v<V>), C);
-  double total = 0;
-  for (int64_t s = 0; s < n; ++s) {
-    double l;
-    if (!short_dense_row<V, N, Grad>(x + s * C, t + s * C, C, last_valid, Grad ? grad + s * C : nullptr, scale, l))
-      return short_dense_rest<V>(x + s * C, t + s * C, n - s, C, divisor != 0 ? loss : loss + s,
-                                 Grad ? grad + s * C : nullptr, total, divisor);
-    if (divisor == 0) loss[s] = T(l);
-    total += l;
-  }
-  return write_reduced(loss, total, divisor);
+  return short_call_rows(
+      n, reduction, loss,
+      [&](int64_t s, T scale, double &l) {
+        return short_dense_row<V, N, Grad>(x + s * C, t + s * C, C, last_valid, Grad ? grad + s * C : nullptr,
+                                           scale, l);
+      },
+      [&](int64_t s, T *rest_loss, double total, double divisor) {
+        return short_dense_rest<V>(x + s * C, t + s * C, n - s, C, rest_loss, Grad ? grad + s * C : nullptr, total,
+                                   divisor);
+      });
 }
 
 // The C API's direct call (KernelTable::short_dense): the entry point's arguments, the

@@ -137,20 +137,17 @@ template <class V, int N, bool Grad, int64_t One, class L>
                                                   simd::value_t<V> *grad) {
   using T = simd::value_t<V>;
   const int64_t n = One ? One : B;
-  const double divisor = reduction_divisor(reduction, n);
-  const T scale = divisor != 0 ? T(1.0 / divisor) : T(1);
   const auto last_valid = valid_lanes<V>((N - 1) * int64_t(simd::width_v<V>), C);
-  double total = 0;
-  for (int64_t s = 0; s < n; ++s) {
-    double l;
-    if (!short_sparse_row<V, N, Grad>(x + s * C, C, last_valid, int64_t(labels[s]), Grad ? grad + s * C : nullptr,
-                                      scale, l))
-      return short_sparse_rest<V, N>(x + s * C, labels + s, n - s, C, divisor != 0 ? loss : loss + s,
-                                     Grad ? grad + s * C : nullptr, total, divisor);
-    if (divisor == 0) loss[s] = T(l);
-    total += l;
-  }
-  return write_reduced(loss, total, divisor);
+  return short_call_rows(
+      n, reduction, loss,
+      [&](int64_t s, T scale, double &l) {
+        return short_sparse_row<V, N, Grad>(x + s * C, C, last_valid, int64_t(labels[s]),
+                                            Grad ? grad + s * C : nullptr, scale, l);
+      },
+      [&](int64_t s, T *rest_loss, double total, double divisor) {
+        return short_sparse_rest<V, N>(x + s * C, labels + s, n - s, C, rest_loss, Grad ? grad + s * C : nullptr,
+                                       total, divisor);
+      });
 }
 
 // The C API's direct call (KernelTable::short_sparse64 / 32): its arguments where the

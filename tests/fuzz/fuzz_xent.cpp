@@ -377,16 +377,18 @@ template <class T> constexpr double kTol = sizeof(T) == 4 ? 1e-5 : 1e-11;
 constexpr double kLoose = -1;
 
 // got vs ref: NaN-ness exact; otherwise within 2 tol * max(|ref|, scale) (both paths are
-// within tol of the truth); an infinite scale accepts any non-NaN pair; inf vs finite only
-// at the overflow edge.
+// within tol of the truth); a scale whose band reaches past the largest finite value (an
+// infinite one too) accepts any non-NaN pair: terms of that size cancel to a rounding
+// residual that one path scales to 0, another to +inf or -inf; otherwise inf vs finite
+// only at the overflow edge.
 template <class T> bool close(T got, T ref, double scale) {
   if (scale == kLoose) return true;
   if (std::isnan(got) || std::isnan(ref)) return std::isnan(got) && std::isnan(ref);
-  if (got == ref || std::isinf(scale) || std::isnan(scale)) return true;
+  constexpr double max = double(std::numeric_limits<T>::max());
+  if (got == ref || std::isinf(scale) || std::isnan(scale) || 2 * kTol<T> * scale >= max) return true;
   if (std::isinf(got) || std::isinf(ref)) {
     const T fin = std::isinf(got) ? ref : got, big = std::isinf(got) ? got : ref;
-    return !std::isinf(fin) && std::signbit(fin) == std::signbit(big) &&
-           std::fabs(fin) >= std::numeric_limits<T>::max() / 4;
+    return !std::isinf(fin) && std::signbit(fin) == std::signbit(big) && std::fabs(fin) >= max / 4;
   }
   return std::fabs(double(got) - double(ref)) <= 2 * kTol<T> * std::max(std::fabs(double(ref)), scale);
 }
